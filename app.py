@@ -1,0 +1,26 @@
+"""Ecuapass "Usuario General" registration API: wiring only (blueprints, CORS, logging).
+
+Importing this module does no network I/O and needs no environment variable (chalicelib.config
+has the `dev` stage's defaults).
+"""
+
+from __future__ import annotations
+
+from chalice import Chalice, CORSConfig
+
+from chalicelib.config import get_settings
+from chalicelib.handlers import catalogs, meta, registration
+
+settings = get_settings()
+
+app = Chalice(app_name="ecuapass-registro")
+app.log.setLevel(settings.log_level)
+app.api.cors = CORSConfig(
+    allow_origin=settings.cors_origin,
+    allow_headers=["Authorization", "Content-Type"],
+    expose_headers=["Retry-After"],
+    max_age=600,
+)
+
+for blueprint in (catalogs.bp, registration.bp, meta.bp):
+    app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Ecuapass "Usuario General" self-registration service."""

@@ -1,0 +1,95 @@
+"""Every setting, read once from the environment.
+
+`.chalice/config.json` sets these per stage; Lambda and `chalice local` export them before the
+app is imported, and the tests export the `dev` stage's values before importing anything (see
+tests/conftest.py), so all three see the same values. The defaults are the `dev` stage's, which
+is why importing `app` needs no variable set.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in {"1", "on", "true", "yes"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    users_table: str
+    claims_table: str
+    codes_table: str
+    sessions_table: str
+    audit_table: str
+    limits_table: str
+    senae_mail_domain: str
+    mail_sender: str
+    cors_origin: str
+    log_level: str
+    security_code_ttl_seconds: int
+    security_code_max_attempts: int
+    code_resend_seconds: int
+    code_max_per_hour: int
+    code_max_per_hour_per_ip: int
+    availability_max_per_minute_per_ip: int
+    rate_limits_per_ip: bool
+    session_idle_seconds: int
+    session_absolute_seconds: int
+    login_max_failures: int
+    login_failure_window_seconds: int
+    login_lock_seconds: int
+    hash_key: str
+    hash_key_parameter: str
+    max_body_bytes: int
+
+
+def _table(kind: str, prefix: str) -> str:
+    return os.environ.get(f"{kind.upper()}_TABLE", f"{prefix}-{kind}")
+
+
+@cache
+def get_settings() -> Settings:
+    stage = os.environ.get("STAGE", "dev")
+    prefix = os.environ.get("TABLE_PREFIX", f"ecuapass-{stage}")
+    return Settings(
+        stage=stage,
+        region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        users_table=_table("users", prefix),
+        claims_table=_table("claims", prefix),
+        codes_table=_table("codes", prefix),
+        sessions_table=_table("sessions", prefix),
+        audit_table=_table("audit", prefix),
+        limits_table=_table("limits", prefix),
+        senae_mail_domain=os.environ.get("SENAE_MAIL_DOMAIN", "correo.aduana.gob.ec"),
+        mail_sender=os.environ.get("MAIL_SENDER", "no-responder@aduana.gob.ec"),
+        cors_origin=os.environ.get("CORS_ORIGIN", "*"),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        security_code_ttl_seconds=_int("SECURITY_CODE_TTL_SECONDS", 900),
+        security_code_max_attempts=_int("SECURITY_CODE_MAX_ATTEMPTS", 5),
+        code_resend_seconds=_int("CODE_RESEND_SECONDS", 60),
+        code_max_per_hour=_int("CODE_MAX_PER_HOUR", 5),
+        code_max_per_hour_per_ip=_int("CODE_MAX_PER_HOUR_PER_IP", 30),
+        availability_max_per_minute_per_ip=_int("AVAILABILITY_MAX_PER_MINUTE_PER_IP", 60),
+        rate_limits_per_ip=_flag("RATE_LIMITS_PER_IP", True),
+        session_idle_seconds=_int("SESSION_IDLE_SECONDS", 30 * 60),
+        session_absolute_seconds=_int("SESSION_ABSOLUTE_SECONDS", 8 * 3600),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_failure_window_seconds=_int("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60),
+        login_lock_seconds=_int("LOGIN_LOCK_SECONDS", 15 * 60),
+        hash_key=os.environ.get("HASH_KEY", ""),
+        hash_key_parameter=os.environ.get("HASH_KEY_PARAMETER", ""),
+        max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
+    )

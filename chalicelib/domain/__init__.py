@@ -1,0 +1,1 @@
+"""The rules: pure Python, no AWS import. Adapters are passed in through the ports."""

@@ -1,0 +1,156 @@
+"""One exception type per API error code (api.md, "Error codes").
+
+The HTTP status lives on the class so that the mapping to HTTP happens in exactly one place
+(`chalicelib.handlers.http.error_response`) by reading these attributes.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    code: str = "INTERNAL_ERROR"
+    status: int = 500
+    default_message: str = "Ocurrió un error inesperado. Intente nuevamente más tarde."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        self.retry_after = retry_after
+        super().__init__(self.message)
+
+
+class ValidationFailed(ApiError):
+    code, status = "VALIDATION_ERROR", 400
+    default_message = "Revise los campos marcados."
+
+
+class InvalidDocument(ApiError):
+    code, status = "INVALID_DOCUMENT", 400
+    default_message = "El número de documento no es válido."
+
+
+class UserIdTaken(ApiError):
+    code, status = "USER_ID_TAKEN", 409
+    default_message = "El ID de usuario ya está registrado. Elija otro."
+
+
+class DocumentTaken(ApiError):
+    code, status = "DOCUMENT_TAKEN", 409
+    default_message = "Ya existe una cuenta activa con este documento de identificación."
+
+
+class EmailTaken(ApiError):
+    code, status = "EMAIL_TAKEN", 409
+    default_message = "Este correo electrónico ya está registrado en otra cuenta."
+
+
+class SecurityCodeNotRequested(ApiError):
+    code, status = "SECURITY_CODE_NOT_REQUESTED", 400
+    default_message = (
+        "No se ha solicitado un código de seguridad para este correo electrónico. "
+        "Presione «Solicitar código de seguridad»."
+    )
+
+
+class SecurityCodeRequired(ApiError):
+    code, status = "SECURITY_CODE_REQUIRED", 400
+    default_message = "Ingrese el código de seguridad enviado a su correo electrónico."
+
+
+class SecurityCodeInvalid(ApiError):
+    code, status = "SECURITY_CODE_INVALID", 400
+    default_message = (
+        "El código de seguridad es incorrecto. Revise el correo «ACTIVACIÓN DE CORREO "
+        "ELECTRÓNICO» e ingréselo nuevamente."
+    )
+
+
+class SecurityCodeExpired(ApiError):
+    code, status = "SECURITY_CODE_EXPIRED", 400
+    default_message = "El código de seguridad ha expirado. Solicite un nuevo código de seguridad."
+
+
+class SecurityCodeLocked(ApiError):
+    code, status = "SECURITY_CODE_LOCKED", 400
+    default_message = (
+        "Se superó el número de intentos con este código de seguridad. "
+        "Solicite un nuevo código de seguridad."
+    )
+
+
+class TooManyRequests(ApiError):
+    code, status = "TOO_MANY_REQUESTS", 429
+    default_message = "Demasiadas solicitudes. Espere un momento e intente nuevamente."
+
+
+class InvalidCredentials(ApiError):
+    code, status = "INVALID_CREDENTIALS", 401
+    default_message = "El ID de usuario o la contraseña son incorrectos."
+
+
+class Unauthorized(ApiError):
+    code, status = "UNAUTHORIZED", 401
+    default_message = "Su sesión no es válida o ha expirado. Ingrese nuevamente."
+
+
+class AccountLocked(ApiError):
+    code, status = "ACCOUNT_LOCKED", 423
+    default_message = "La cuenta está bloqueada temporalmente por intentos fallidos."
+
+
+class AccountDeactivated(ApiError):
+    code, status = "ACCOUNT_DEACTIVATED", 403
+    default_message = (
+        "Esta cuenta fue dada de baja y no puede ingresar. Si lo necesita, registre un "
+        "nuevo usuario."
+    )
+
+
+class FieldNotModifiable(ApiError):
+    code, status = "FIELD_NOT_MODIFIABLE", 400
+    default_message = (
+        "El ID de usuario, el documento de identificación y el correo SENAE no se pueden "
+        "modificar. Para cambiarlos, dé de baja esta cuenta y registre un nuevo usuario."
+    )
+
+
+class NameChangeNotAllowed(ApiError):
+    code, status = "NAME_CHANGE_NOT_ALLOWED", 400
+    default_message = (
+        "Solo se permite corregir el nombre (tildes, errores de escritura, orden). Para "
+        "registrar el nombre de otra persona, dé de baja esta cuenta y registre un nuevo usuario."
+    )
+
+
+class StaleUpdate(ApiError):
+    code, status = "STALE_UPDATE", 409
+    default_message = (
+        "Sus datos cambiaron desde que los abrió. Vuelva a cargarlos y repita los cambios."
+    )
+
+
+class NotFound(ApiError):
+    code, status = "NOT_FOUND", 404
+    default_message = "El recurso solicitado no existe."
+
+
+class MailUnavailable(ApiError):
+    code, status = "MAIL_UNAVAILABLE", 503
+    default_message = (
+        "No se pudo enviar el correo electrónico en este momento. No se realizó ningún "
+        "cambio; intente nuevamente en unos minutos."
+    )
+
+
+class ServiceUnavailable(ApiError):
+    code, status = "SERVICE_UNAVAILABLE", 503
+    default_message = (
+        "El servicio no está disponible en este momento. No se realizó ningún cambio; "
+        "intente nuevamente en unos minutos."
+    )

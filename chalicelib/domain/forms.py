@@ -1,0 +1,169 @@
+"""Reading request bodies into normalised, checked values, reporting every bad field at once.
+
+Registration and modification share `read_contact` so the rules of R-REG-3 … R-REG-9 exist in
+one place (R-MOD-5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain import errors, fields
+
+WRONG_TYPE = "Valor no válido: debe ser texto."
+
+
+class Problems(dict[str, str]):
+    """Field name -> Spanish message; the first problem found for a field wins."""
+
+    def add(self, name: str, problem: str | None) -> None:
+        if problem and name not in self:
+            self[name] = problem
+
+    def raise_if_any(self) -> None:
+        if not self:
+            return
+        # INVALID_DOCUMENT when the document number's check is the only problem (api.md).
+        if set(self) == {"document_number"} and self.get("document_number") != fields.REQUIRED:
+            raise errors.InvalidDocument(self["document_number"], fields=dict(self))
+        raise errors.ValidationFailed(fields=dict(self))
+
+
+def read_text(
+    body: Mapping[str, Any],
+    name: str,
+    problems: Problems,
+    normalise: Callable[[str], str] = str.strip,
+) -> str:
+    """The field as a normalised string; missing or null reads as ''."""
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        problems.add(name, WRONG_TYPE)
+        return ""
+    return normalise(value)
+
+
+def read_bool(body: Mapping[str, Any], name: str, problems: Problems, default: bool) -> bool:
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        problems.add(name, "Valor no válido: debe ser verdadero o falso.")
+        return default
+    return value
+
+
+def read_user_id(body: Mapping[str, Any], problems: Problems) -> str:
+    user_id = read_text(body, "user_id", problems, fields.normalise_user_id)
+    problems.add("user_id", fields.check_user_id(user_id))
+    return user_id
+
+
+def read_document(body: Mapping[str, Any], problems: Problems) -> tuple[str, str]:
+    document_type = read_text(body, "document_type", problems, lambda v: v.strip().upper())
+    number = read_text(body, "document_number", problems, fields.normalise_document_number)
+    problems.add("document_type", fields.check_document_type(document_type))
+    if "document_type" not in problems:
+        problems.add("document_number", fields.check_document_number(document_type, number))
+    elif not number:
+        problems.add("document_number", fields.REQUIRED)
+    return document_type, number
+
+
+def read_email_pair(body: Mapping[str, Any], problems: Problems) -> str:
+    email = read_text(body, "email", problems, fields.normalise_email)
+    confirmation = read_text(body, "email_confirmation", problems, fields.normalise_email)
+    problems.add("email", fields.check_email(email))
+    problems.add("email_confirmation", fields.check_email_confirmation(email, confirmation))
+    return email
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The editable part of a profile (R-REG-3, R-REG-5 … R-REG-9, R-MOD-5)."""
+
+    name: str
+    country: str
+    province: str | None
+    city: str | None
+    address: str
+    phone1: str
+    phone2: str | None
+    mobile_operator: str | None
+    mobile: str | None
+    fax: str | None
+
+
+def read_contact(body: Mapping[str, Any], problems: Problems) -> Contact:
+    upper = lambda v: v.strip().upper()  # noqa: E731
+    name = read_text(body, "name", problems, fields.normalise_name)
+    country = read_text(body, "country", problems, upper)
+    province = read_text(body, "province", problems)
+    city = read_text(body, "city", problems)
+    address = read_text(body, "address", problems, fields.normalise_text)
+    phone1 = read_text(body, "phone1", problems, fields.normalise_digits)
+    phone2 = read_text(body, "phone2", problems, fields.normalise_digits)
+    operator = read_text(body, "mobile_operator", problems, upper)
+    mobile = read_text(body, "mobile", problems, fields.normalise_digits)
+    fax = read_text(body, "fax", problems, fields.normalise_digits)
+
+    problems.add("name", fields.check_name(name))
+    problems.add("country", fields.check_country(country))
+    if "country" not in problems:
+        for name_, problem in fields.check_location(country, province, city).items():
+            problems.add(name_, problem)
+    problems.add("address", fields.check_address(address))
+    problems.add("phone1", fields.check_phone(phone1, required=True))
+    problems.add("phone2", fields.check_phone(phone2, required=False))
+    for name_, problem in fields.check_mobile(operator, mobile).items():
+        problems.add(name_, problem)
+    problems.add("fax", fields.check_fax(fax))
+    return Contact(
+        name=name,
+        country=country,
+        province=province or None,
+        city=city or None,
+        address=address,
+        phone1=phone1,
+        phone2=phone2 or None,
+        mobile_operator=operator or None,
+        mobile=mobile or None,
+        fax=fax or None,
+    )
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    user_id: str
+    document_type: str
+    document_number: str
+    password: str
+    contact: Contact
+    email: str
+    security_code: str
+
+
+def read_registration(body: Mapping[str, Any]) -> RegistrationForm:
+    """Every field rule of R-REG-1 … R-REG-10; raises with every bad field at once."""
+    problems = Problems()
+    user_id = read_user_id(body, problems)
+    document_type, number = read_document(body, problems)
+    contact = read_contact(body, problems)
+    password = read_text(body, "password", problems, lambda v: v)
+    confirmation = read_text(body, "password_confirmation", problems, lambda v: v)
+    problems.add(
+        "password",
+        fields.check_password(password, user_id=user_id, document_number=number),
+    )
+    problems.add(
+        "password_confirmation",
+        fields.check_confirmation(password, confirmation, what="la contraseña"),
+    )
+    email = read_email_pair(body, problems)
+    code = read_text(body, "security_code", problems, fields.normalise_security_code)
+    problems.raise_if_any()
+    return RegistrationForm(user_id, document_type, number, password, contact, email, code)

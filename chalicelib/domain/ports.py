@@ -1,0 +1,142 @@
+"""What the domain needs from the outside world, and the records it exchanges with it.
+
+The adapters in chalicelib/store and chalicelib/mail implement these; unit tests hand in small
+in-memory stand-ins. A clock is a plain callable returning epoch seconds so that tests can move
+time (the 15-minute code expiry) without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+Clock = Callable[[], float]
+
+PURPOSE_REGISTRATION = "REGISTRATION"
+PURPOSE_EMAIL_CHANGE = "EMAIL_CHANGE"
+PURPOSE_PASSWORD_RECOVERY = "PASSWORD_RECOVERY"
+
+
+def user_id_claim(user_id: str) -> str:
+    return f"USERID#{user_id}"
+
+
+def document_claim(document_type: str, number: str) -> str:
+    return f"DOC#{document_type}#{number}"
+
+
+def email_claim(email_key: str) -> str:
+    return f"EMAIL#{email_key}"
+
+
+@dataclass
+class CodeRecord:
+    """A security code for one address and purpose; only its keyed hash is kept."""
+
+    email_key: str
+    purpose: str
+    code_hash: str | None
+    expires_at: int
+    attempts: int = 0
+    sends: list[int] = field(default_factory=list)
+    used: bool = False
+    # Version of the stored item this record was read from (0: none), for conditional writes.
+    revision: int = 0
+
+
+@dataclass
+class User:
+    user_id: str
+    document_type: str
+    document_number: str
+    name: str
+    password_hash: str
+    country: str
+    province: str | None
+    city: str | None
+    address: str
+    phone1: str
+    phone2: str | None
+    mobile_operator: str | None
+    mobile: str | None
+    fax: str | None
+    email: str
+    senae_email: str
+    status: str = "ACTIVE"
+    created_at: str = ""
+    updated_at: str = ""
+    version: int = 1
+    session_epoch: int = 0
+    failed_logins: list[int] = field(default_factory=list)
+    locked_until: int = 0
+    must_recover_password: bool = False
+
+
+PROFILE_FIELDS = (
+    "user_id",
+    "document_type",
+    "document_number",
+    "name",
+    "country",
+    "province",
+    "city",
+    "address",
+    "phone1",
+    "phone2",
+    "mobile_operator",
+    "mobile",
+    "fax",
+    "email",
+    "senae_email",
+    "status",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    user_id: str
+    event: str
+    at: str
+    source_ip: str
+    fields: tuple[str, ...] = ()
+    detail: str = ""
+
+
+class CodeStore(Protocol):
+    def get(self, email_key: str, purpose: str) -> CodeRecord | None: ...
+
+    def put(self, record: CodeRecord) -> CodeRecord:
+        """Write `record` if the stored item is still at `record.revision`; else StaleCode."""
+        ...
+
+    def count_failure(self, record: CodeRecord) -> None:
+        """One more wrong try on the code the record holds (if it is still the stored one)."""
+        ...
+
+
+class ClaimStore(Protocol):
+    def owner(self, claim: str) -> str | None: ...
+
+
+class Registrar(Protocol):
+    def register(self, user: User, code: CodeRecord, audit: AuditEvent) -> None:
+        """Write user, claims and audit and consume the code in one transaction.
+
+        Raises UserIdTaken / DocumentTaken / EmailTaken for the claim that lost, or
+        SecurityCodeInvalid when the code was consumed or replaced meanwhile.
+        """
+        ...
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, text: str, html: str) -> None:
+        """Raises MailUnavailable when the mail service refuses or fails."""
+        ...
+
+
+class StaleCode(Exception):
+    """The stored code changed between read and write (a concurrent request won)."""

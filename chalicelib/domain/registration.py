@@ -1,0 +1,125 @@
+"""Availability checks and sign-up (R-REG-1, R-REG-2, R-REG-10 … R-REG-14)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from chalicelib.domain import errors, messages, passwords, security_codes
+from chalicelib.domain.fields import email_key
+from chalicelib.domain.forms import RegistrationForm
+from chalicelib.domain.ports import (
+    PURPOSE_REGISTRATION,
+    AuditEvent,
+    ClaimStore,
+    Clock,
+    CodeStore,
+    Mailer,
+    Registrar,
+    User,
+    document_claim,
+    email_claim,
+    user_id_claim,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RegistrationDeps:
+    claims: ClaimStore
+    codes: CodeStore
+    registrar: Registrar
+    mailer: Mailer
+    clock: Clock
+    hash_key: bytes
+    code_policy: security_codes.CodePolicy
+    senae_mail_domain: str
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_id_available(claims: ClaimStore, user_id: str) -> bool:
+    # The USERID claim is never released, so a deactivated account's ID stays taken (R-REG-1).
+    return claims.owner(user_id_claim(user_id)) is None
+
+
+def document_available(claims: ClaimStore, document_type: str, number: str) -> bool:
+    return claims.owner(document_claim(document_type, number)) is None
+
+
+def email_available(claims: ClaimStore, email: str, *, owner: str | None = None) -> bool:
+    """Free, or already held by `owner` (an account checking its own address)."""
+    holder = claims.owner(email_claim(email_key(email)))
+    return holder is None or holder == owner
+
+
+def request_registration_code(deps: RegistrationDeps, email: str) -> security_codes.CodeIssued:
+    if not email_available(deps.claims, email):
+        raise errors.EmailTaken()
+    return security_codes.issue_code(
+        email=email,
+        email_key=email_key(email),
+        purpose=PURPOSE_REGISTRATION,
+        codes=deps.codes,
+        mailer=deps.mailer,
+        clock=deps.clock,
+        key=deps.hash_key,
+        policy=deps.code_policy,
+        render=messages.security_code,
+    )
+
+
+def register(deps: RegistrationDeps, form: RegistrationForm, source_ip: str) -> User:
+    key = email_key(form.email)
+    record = deps.codes.get(key, PURPOSE_REGISTRATION)
+    security_codes.check_code(
+        record=record,
+        given=form.security_code,
+        codes=deps.codes,
+        clock=deps.clock,
+        key=deps.hash_key,
+        policy=deps.code_policy,
+    )
+    assert record is not None  # check_code raised otherwise
+    now = iso(deps.clock())
+    contact = form.contact
+    user = User(
+        user_id=form.user_id,
+        document_type=form.document_type,
+        document_number=form.document_number,
+        name=contact.name,
+        password_hash=passwords.hash_password(form.password),
+        country=contact.country,
+        province=contact.province,
+        city=contact.city,
+        address=contact.address,
+        phone1=contact.phone1,
+        phone2=contact.phone2,
+        mobile_operator=contact.mobile_operator,
+        mobile=contact.mobile,
+        fax=contact.fax,
+        email=form.email,
+        senae_email=f"{form.user_id}@{deps.senae_mail_domain}",
+        created_at=now,
+        updated_at=now,
+    )
+    audit = AuditEvent(user.user_id, "REGISTERED", now, source_ip)
+    deps.registrar.register(user, record, audit)
+    _send_welcome(deps.mailer, user)
+    return user
+
+
+def _send_welcome(mailer: Mailer, user: User) -> None:
+    """The account exists and works whether or not this mail goes out (R-GEN-4).
+
+    Not retried inline: the person already saw the ID and mailbox on screen, and a retry would
+    add seconds to the response; the failure is logged for the operators instead.
+    """
+    try:
+        mailer.send(user.email, *messages.welcome(user.user_id, user.senae_email))
+    except errors.MailUnavailable:
+        log.warning("welcome mail not sent", extra={"user_id": user.user_id})

@@ -1,0 +1,90 @@
+"""Request parsing and the one place where domain errors become HTTP answers (api.md)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Request, Response
+
+from chalicelib.config import get_settings
+from chalicelib.domain import errors
+
+log = logging.getLogger(__name__)
+
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+View = Callable[..., Any]
+
+
+def error_response(error: errors.ApiError) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.fields:
+        body["fields"] = error.fields
+    headers = dict(JSON)
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(max(1, int(error.retry_after)))
+    return Response(body={"error": body}, status_code=error.status, headers=headers)
+
+
+def _from_dependency(exc: Exception) -> bool:
+    return type(exc).__module__.split(".")[0] in {"botocore", "boto3", "pynamodb", "urllib3"}
+
+
+def api(view: View) -> View:
+    """Wraps every view: ApiError -> its status and shape; anything else never leaks."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except errors.ApiError as error:
+            return error_response(error)
+        except Exception as exc:
+            if _from_dependency(exc):
+                log.error("dependency failed", extra={"error_type": type(exc).__name__})
+                return error_response(errors.ServiceUnavailable())
+            log.exception("unhandled error")
+            return error_response(errors.ApiError())
+
+    return wrapper
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 in the api.md error shape."""
+    raw = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise errors.ValidationFailed("La solicitud es demasiado grande (máximo 64 KiB).")
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type and content_type != "application/json":
+        raise errors.ValidationFailed("Envíe los datos como JSON (Content-Type: application/json).")
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError):
+        raise errors.ValidationFailed("El cuerpo de la solicitud no es un JSON válido.") from None
+    if not isinstance(body, dict):
+        raise errors.ValidationFailed("El cuerpo de la solicitud debe ser un objeto JSON.")
+    return body
+
+
+def source_ip(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=body, status_code=status, headers={**JSON, **(headers or {})})
+
+
+# Chalice answers other content types itself, in its own error shape; accepting them here lets
+# json_body refuse them in the api.md shape instead.
+ACCEPTED_TYPES = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+]

@@ -1,0 +1,39 @@
+"""Health and the published OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib.domain import errors
+from chalicelib.handlers.http import api, json_response
+
+bp = Blueprint(__name__)
+
+OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    return json.loads(OPENAPI.read_text(encoding="utf-8"))
+
+
+@bp.route("/v1/health", methods=["GET"])
+@api
+def health() -> Response:
+    from chalicelib.store.health import tables_reachable
+
+    if not tables_reachable():
+        raise errors.ServiceUnavailable()
+    return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/v1/openapi.json", methods=["GET"])
+@api
+def openapi() -> Response:
+    return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,1 @@
+"""Mail adapter (SES)."""

@@ -1,0 +1,1 @@
+"""DynamoDB adapters (PynamoDB) for the domain's ports."""

@@ -1,0 +1,158 @@
+"""PynamoDB models, one per table (architecture "Data").
+
+Table names come from chalicelib.config when the classes are defined, which is why tests export
+the stage's variables before importing anything (tests/conftest.py). No Meta.host: botocore
+honours AWS_ENDPOINT_URL, so the local stack needs no code path of its own.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.models import Model
+
+from chalicelib.config import get_settings
+
+_settings = get_settings()
+
+# Bounded retries in botocore's standard mode (throttling, transaction conflicts); past them the
+# adapters answer SERVICE_UNAVAILABLE.
+RETRY_ATTEMPTS = 3
+
+
+class _Meta:
+    region = _settings.region
+    max_retry_attempts = RETRY_ATTEMPTS
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+
+
+class UserModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.users_table
+
+    user_id = UnicodeAttribute(hash_key=True)
+    document_type = UnicodeAttribute()
+    document_number = UnicodeAttribute()
+    name = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    country = UnicodeAttribute()
+    province = UnicodeAttribute(null=True)
+    city = UnicodeAttribute(null=True)
+    address = UnicodeAttribute()
+    phone1 = UnicodeAttribute()
+    phone2 = UnicodeAttribute(null=True)
+    mobile_operator = UnicodeAttribute(null=True)
+    mobile = UnicodeAttribute(null=True)
+    fax = UnicodeAttribute(null=True)
+    email = UnicodeAttribute()
+    senae_email = UnicodeAttribute()
+    status = UnicodeAttribute(default="ACTIVE")
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    session_epoch = NumberAttribute(default=0)
+    failed_logins = ListAttribute(of=NumberAttribute, default=list)
+    locked_until = NumberAttribute(default=0)
+    must_recover_password = BooleanAttribute(default=False)
+    deactivation_reason = UnicodeAttribute(null=True)
+
+
+class ClaimModel(Model):
+    """`USERID#id`, `DOC#type#number`, `EMAIL#address` -> owner: uniqueness by transaction."""
+
+    class Meta(_Meta):
+        table_name = _settings.claims_table
+
+    claim = UnicodeAttribute(hash_key=True)
+    owner = UnicodeAttribute()
+
+
+class CodeModel(Model):
+    """`email#purpose` -> the code's keyed hash, expiry (TTL attribute) and send history."""
+
+    class Meta(_Meta):
+        table_name = _settings.codes_table
+
+    key = UnicodeAttribute(hash_key=True)
+    code_hash = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    attempts = NumberAttribute(default=0)
+    sends = ListAttribute(of=NumberAttribute, default=list)
+    used = BooleanAttribute(default=False)
+    revision = NumberAttribute(default=0)
+    # Kept for DynamoDB's TTL: an hour after the last send, when the throttle forgets it too.
+    purge_at = NumberAttribute(null=True)
+
+
+class SessionModel(Model):
+    class Meta(_Meta):
+        table_name = _settings.sessions_table
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    epoch = NumberAttribute()
+    created_at = NumberAttribute()
+    last_seen = NumberAttribute()
+    expires_at = NumberAttribute()
+
+
+class AuditModel(Model):
+    """Append-only trail (R-MOD-8): who, when, what, from where; never a secret's value."""
+
+    class Meta(_Meta):
+        table_name = _settings.audit_table
+
+    user_id = UnicodeAttribute(hash_key=True)
+    at_event = UnicodeAttribute(range_key=True)
+    event = UnicodeAttribute()
+    at = UnicodeAttribute()
+    source_ip = UnicodeAttribute()
+    fields = UnicodeSetAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+
+
+class LimitModel(Model):
+    """Fixed-window counters for throttles: `scope#subject#window` -> count (TTL expires_at)."""
+
+    class Meta(_Meta):
+        table_name = _settings.limits_table
+
+    key = UnicodeAttribute(hash_key=True)
+    count = NumberAttribute(default=0)
+    expires_at = NumberAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    UserModel,
+    ClaimModel,
+    CodeModel,
+    SessionModel,
+    AuditModel,
+    LimitModel,
+)
+
+# Which attribute DynamoDB's TTL reads on each table (infra/resources.json declares the same).
+TTL_ATTRIBUTES: dict[type[Model], str] = {
+    CodeModel: "purge_at",
+    SessionModel: "expires_at",
+    LimitModel: "expires_at",
+}
+
+
+def create_tables() -> None:
+    """For the local stack and tests; in AWS the template creates them."""
+    for model in ALL_MODELS:
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+        ttl_attribute = TTL_ATTRIBUTES.get(model)
+        if ttl_attribute:
+            model._get_connection().connection.client.update_time_to_live(
+                TableName=model.Meta.table_name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
+            )

@@ -1,0 +1,121 @@
+"""User items and the transactions that keep users and their claims together."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import get_settings
+from chalicelib.domain import errors
+from chalicelib.domain.fields import email_key
+from chalicelib.domain.ports import (
+    AuditEvent,
+    CodeRecord,
+    User,
+    document_claim,
+    email_claim,
+    user_id_claim,
+)
+from chalicelib.store.codes import code_key
+from chalicelib.store.errors import dynamodb_unavailable
+from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
+
+_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User))
+
+
+def to_model(user: User) -> UserModel:
+    return UserModel(**{name: getattr(user, name) for name in _USER_FIELDS})
+
+
+def to_user(item: UserModel) -> User:
+    values = {name: getattr(item, name) for name in _USER_FIELDS}
+    values["version"] = int(values["version"])
+    values["session_epoch"] = int(values["session_epoch"])
+    values["locked_until"] = int(values["locked_until"])
+    values["failed_logins"] = [int(t) for t in values["failed_logins"] or []]
+    return User(**values)
+
+
+def audit_model(event: AuditEvent) -> AuditModel:
+    return AuditModel(
+        event.user_id,
+        f"{event.at}#{event.event}",
+        event=event.event,
+        at=event.at,
+        source_ip=event.source_ip,
+        fields=set(event.fields) or None,
+        detail=event.detail or None,
+    )
+
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    """One low-level connection reused across invocations, for transactions."""
+    global _connection
+    if _connection is None:
+        _connection = Connection(region=get_settings().region, max_retry_attempts=3)
+    return _connection
+
+
+def cancelled_items(exc: TransactWriteError) -> list[str]:
+    """The cancellation reason code of each item of a failed transaction ('None' if it passed)."""
+    return [(reason.code if reason else "None") for reason in exc.cancellation_reasons or []]
+
+
+class DynamoRegistrar:
+    """R-REG-13: user, its three claims, the code's consumption and the audit in one go."""
+
+    def register(self, user: User, code: CodeRecord, audit: AuditEvent) -> None:
+        claims = [
+            user_id_claim(user.user_id),
+            document_claim(user.document_type, user.document_number),
+            email_claim(email_key(user.email)),
+        ]
+        with dynamodb_unavailable():
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.save(to_model(user), condition=UserModel.user_id.does_not_exist())
+                    for claim in claims:
+                        tx.save(
+                            ClaimModel(claim, owner=user.user_id),
+                            condition=ClaimModel.claim.does_not_exist(),
+                        )
+                    tx.update(
+                        CodeModel(code_key(code.email_key, code.purpose)),
+                        actions=[
+                            CodeModel.code_hash.remove(),
+                            CodeModel.used.set(True),
+                            CodeModel.revision.add(1),
+                        ],
+                        condition=(CodeModel.revision == code.revision)
+                        & (CodeModel.code_hash == code.code_hash),
+                    )
+                    tx.save(audit_model(audit))
+            except TransactWriteError as exc:
+                reasons = cancelled_items(exc)
+                if CONDITION_FAILED in reasons:
+                    raise _registration_conflict(reasons) from exc
+                raise
+
+
+def _registration_conflict(reasons: list[str]) -> errors.ApiError:
+    """Which field lost the race, in the order the form shows them."""
+    failed = [r == CONDITION_FAILED for r in reasons] + [False] * 5
+    if failed[0] or failed[1]:
+        return errors.UserIdTaken()
+    if failed[2]:
+        return errors.DocumentTaken()
+    if failed[3]:
+        return errors.EmailTaken()
+    if failed[4]:
+        return errors.SecurityCodeInvalid(
+            "Este código de seguridad ya fue utilizado o reemplazado. Solicite un nuevo código."
+        )
+    return errors.ServiceUnavailable()

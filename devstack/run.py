@@ -1,0 +1,193 @@
+"""`make run`: moto (DynamoDB + SES), the API via `chalice local`, the web form and an outbox.
+
+Everything binds to 127.0.0.1. Ports: MOTO_PORT (5000), API_PORT (8000), WEB_PORT (8080).
+Ctrl-C stops everything this started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+HOST = "127.0.0.1"
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
+    """What the API process gets: the `local` stage plus the emulated AWS endpoint."""
+    stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
+    env = dict(os.environ)
+    env.update(stage["environment_variables"])
+    env.update(
+        {
+            "AWS_ENDPOINT_URL": moto_url,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+        }
+    )
+    env.setdefault("CORS_ORIGIN", web_origin)
+    # A fresh key per run: codes and sessions of a previous run are gone with moto anyway.
+    env.setdefault("HASH_KEY", secrets.token_hex(32))
+    return env
+
+
+def prepare_aws(env: dict[str, str]) -> None:
+    """Create the tables from the models and verify the sender, inside moto."""
+    os.environ.update(env)
+    import boto3
+
+    from chalicelib.config import get_settings
+    from chalicelib.store.models import create_tables
+
+    create_tables()
+    boto3.client("ses").verify_email_identity(EmailAddress=get_settings().mail_sender)
+
+
+class WebHandler(SimpleHTTPRequestHandler):
+    """Serves web/, a config.js pointing at the local API, and the outbox."""
+
+    api_url = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib's name
+        return
+
+    def _send(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        from devstack.outbox import mails
+
+        path = self.path.split("?")[0]
+        if path == "/config.js":
+            self._send(
+                f'export const API_BASE_URL = "{self.api_url}";\n'.encode(), "text/javascript"
+            )
+        elif path == "/outbox.json":
+            items = [m.__dict__ for m in mails()]
+            self._send(json.dumps(items, ensure_ascii=False).encode(), "application/json")
+        elif path == "/outbox":
+            self._send(render_outbox().encode(), "text/html; charset=utf-8")
+        else:
+            super().do_GET()
+
+
+def render_outbox() -> str:
+    from html import escape
+
+    from devstack.outbox import mails
+
+    rows = "".join(
+        f"<article><h2>{escape(m.subject)}</h2><p><b>Para:</b> {escape(m.to)}</p>"
+        f"<pre>{escape(m.text)}</pre></article>"
+        for m in reversed(mails())
+    )
+    return (
+        '<!doctype html><html lang="es"><meta charset="utf-8"><meta http-equiv="refresh" '
+        'content="3"><title>Correos enviados (local)</title><body style="font-family:sans-serif;'
+        'max-width:50rem;margin:auto"><h1>Correos enviados (entorno local)</h1>'
+        f"{rows or '<p>Aún no se ha enviado ningún correo.</p>'}</body></html>"
+    )
+
+
+def print_mails(stop: threading.Event) -> None:
+    from devstack.outbox import mails
+
+    seen = 0
+    while not stop.wait(0.5):
+        sent = mails()
+        for mail in sent[seen:]:
+            print(f"\n=== CORREO para {mail.to}: {mail.subject}\n{mail.text}\n===", flush=True)
+        seen = len(sent)
+
+
+def main() -> int:
+    from devstack.moto_server import MotoServer
+
+    moto_port, api_port, web_port = (
+        _port("MOTO_PORT", 5000),
+        _port("API_PORT", 8000),
+        _port("WEB_PORT", 8080),
+    )
+    moto = MotoServer(moto_port).start()
+    web_origin = f"http://{HOST}:{web_port}"
+    api_url = f"http://{HOST}:{api_port}"
+    env = local_environment(moto.url, web_origin)
+    prepare_aws(env)
+
+    api = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "chalice",
+            "local",
+            "--stage",
+            "local",
+            "--host",
+            HOST,
+            "--port",
+            str(api_port),
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    WebHandler.api_url = api_url
+    web = ThreadingHTTPServer((HOST, web_port), partial(WebHandler, directory=str(WEB)))
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    stop = threading.Event()
+    threading.Thread(target=print_mails, args=(stop,), daemon=True).start()
+
+    print(
+        f"\nEcuapass — registro de Usuario General (entorno local)\n"
+        f"  Formulario web:  {web_origin}/\n"
+        f"  API:             {api_url}/v1/health\n"
+        f"  Correos:         {web_origin}/outbox  (y aquí, en la consola)\n"
+        f"  AWS emulado:     {moto.url} (moto: DynamoDB + SES)\n"
+        f"Ctrl-C para detener.\n",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while api.poll() is None:
+            time.sleep(0.5)
+        print("chalice local terminó inesperadamente", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop.set()
+        if api.poll() is None:
+            os.killpg(api.pid, signal.SIGTERM)
+            try:
+                api.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(api.pid, signal.SIGKILL)
+        web.shutdown()
+        moto.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

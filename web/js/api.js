@@ -1,0 +1,190 @@
+// Fetch wrapper for the Ecuapass API (spec: api.md, version 1).
+// - base URL from config.js, or window.ECUAPASS_API_BASE_URL when a page sets it first;
+// - JSON in and out, bearer token on authenticated calls;
+// - every failure becomes an ApiError {status, code, message, fields, retryAfter} with a Spanish
+//   message, including network failures and answers that are not the documented error shape;
+// - a 401 UNAUTHORIZED on an authenticated call ends the local session and goes to the landing page.
+
+import { API_BASE_URL } from "../config.js";
+import { getToken, expireSession } from "./session.js";
+
+export const NETWORK_ERROR_MESSAGE =
+  "No se pudo conectar con el servidor. Revise su conexión a Internet e inténtelo nuevamente en unos momentos.";
+export const TIMEOUT_MESSAGE =
+  "El servidor tardó demasiado en responder. Inténtelo nuevamente en unos momentos.";
+
+const FALLBACK_MESSAGES = {
+  400: "Revise los datos ingresados.",
+  401: "Su sesión ha expirado. Ingrese nuevamente.",
+  403: "No tiene permiso para realizar esta acción.",
+  404: "No se encontró lo solicitado.",
+  409: "Los datos ya están en uso o cambiaron mientras trabajaba. Revise e inténtelo nuevamente.",
+  415: "Revise los datos ingresados.",
+  423: "La cuenta está bloqueada temporalmente. Inténtelo más tarde.",
+  429: "Ha realizado demasiadas solicitudes. Espere un momento e inténtelo nuevamente.",
+};
+const SERVER_ERROR_MESSAGE =
+  "El servicio no está disponible en este momento. No se realizó ningún cambio; inténtelo nuevamente en unos minutos.";
+
+const REQUEST_TIMEOUT_MS = 30000;
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null }) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.fields = fields && typeof fields === "object" ? fields : null;
+    this.retryAfter = retryAfter; // seconds, or null
+    this.handled = false; // true when the wrapper already acted (e.g. redirected on 401)
+  }
+}
+
+export function apiBaseUrl() {
+  const override = typeof window !== "undefined" ? window.ECUAPASS_API_BASE_URL : undefined;
+  const base = typeof override === "string" && override.trim() ? override.trim() : API_BASE_URL;
+  return base.replace(/\/+$/, "");
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date); null if absent/unreadable. */
+export function parseRetryAfter(value) {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return null;
+  return Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+function errorFromResponse(status, data, retryAfter) {
+  const error = data && typeof data === "object" ? data.error : null;
+  const fallback = status >= 500 ? SERVER_ERROR_MESSAGE : FALLBACK_MESSAGES[status] || SERVER_ERROR_MESSAGE;
+  if (error && typeof error === "object") {
+    return new ApiError({
+      status,
+      code: typeof error.code === "string" ? error.code : `HTTP_${status}`,
+      message: typeof error.message === "string" && error.message.trim() ? error.message : fallback,
+      fields: error.fields,
+      retryAfter,
+    });
+  }
+  return new ApiError({ status, code: `HTTP_${status}`, message: fallback, retryAfter });
+}
+
+/**
+ * Calls the API. Resolves with the parsed JSON body (null for 204/empty) on 2xx; rejects with an
+ * ApiError otherwise.
+ * @param {string} method
+ * @param {string} path  starting with /v1/
+ * @param {{body?: object, auth?: boolean}} [options]
+ */
+export async function request(method, path, { body, auth = false } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (auth) {
+    const token = getToken();
+    if (!token) {
+      const err = new ApiError({ status: 401, code: "UNAUTHORIZED", message: FALLBACK_MESSAGES[401] });
+      err.handled = true;
+      expireSession();
+      throw err;
+    }
+    headers.Authorization = `Bearer ${token}`;
+  }
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+  let response;
+  try {
+    response = await fetch(apiBaseUrl() + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: controller.signal,
+      credentials: "omit",
+      mode: "cors",
+    });
+  } catch (cause) {
+    const timedOut = controller.signal.aborted;
+    throw new ApiError({
+      status: 0,
+      code: timedOut ? "TIMEOUT" : "NETWORK_ERROR",
+      message: timedOut ? TIMEOUT_MESSAGE : NETWORK_ERROR_MESSAGE,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+
+  let data = null;
+  let text = "";
+  try {
+    text = response.status === 204 ? "" : await response.text();
+  } catch {
+    text = "";
+  }
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined; // not JSON (e.g. a gateway's HTML page)
+    }
+  }
+
+  if (response.ok) {
+    if (data === undefined) {
+      throw new ApiError({ status: response.status, code: "BAD_RESPONSE", message: SERVER_ERROR_MESSAGE });
+    }
+    return data;
+  }
+
+  const err = errorFromResponse(response.status, data, parseRetryAfter(response.headers.get("Retry-After")));
+  if (auth && response.status === 401 && err.code !== "INVALID_CREDENTIALS") {
+    err.handled = true;
+    expireSession();
+  }
+  throw err;
+}
+
+const post = (path, body, auth = false) => request("POST", path, { body, auth });
+
+// --- Catalogues -------------------------------------------------------------------------------
+export const getCatalog = (path) => request("GET", `/v1/catalogs/${path}`);
+
+// --- Registration (public) --------------------------------------------------------------------
+export const registration = {
+  checkUserId: (userId) => post("/v1/registration/user-id-availability", { user_id: userId }),
+  checkDocument: (documentType, documentNumber) =>
+    post("/v1/registration/document-availability", {
+      document_type: documentType,
+      document_number: documentNumber,
+    }),
+  checkEmail: (email, emailConfirmation) =>
+    post("/v1/registration/email-availability", { email, email_confirmation: emailConfirmation }),
+  requestCode: (email) => post("/v1/registration/security-code", { email }),
+  register: (body) => post("/v1/registration", body),
+};
+
+// --- Sessions ---------------------------------------------------------------------------------
+export const sessions = {
+  login: (userId, password) => post("/v1/sessions", { user_id: userId, password }),
+  logout: () => request("DELETE", "/v1/sessions/current", { auth: true }),
+};
+
+// --- Account (authenticated) ------------------------------------------------------------------
+export const account = {
+  get: () => request("GET", "/v1/account", { auth: true }),
+  checkPassword: (currentPassword) =>
+    post("/v1/account/password-check", { current_password: currentPassword }, true),
+  checkEmail: (email, emailConfirmation) =>
+    post("/v1/account/email-availability", { email, email_confirmation: emailConfirmation }, true),
+  requestCode: (email) => post("/v1/account/security-code", { email }, true),
+  update: (body) => request("PUT", "/v1/account", { body, auth: true }),
+  deactivate: (reason, password) => post("/v1/account/deactivation", { reason, password }, true),
+  undoEmailChange: (token) => post("/v1/account/email-change/undo", { token }),
+};
+
+// --- Password recovery (public, issue 8) ------------------------------------------------------
+export const recovery = {
+  requestCode: (identifier) => post("/v1/password-recovery/security-code", identifier),
+  reset: (body) => post("/v1/password-recovery", body),
+};

@@ -1,0 +1,318 @@
+// Form helpers: reading values, showing API errors next to their fields (aria-invalid +
+// aria-describedby), an error summary, inline status messages, and busy buttons.
+
+/** The control for a field name: the element, or the first radio of a group. */
+export function controlFor(form, name) {
+  const item = form.elements.namedItem(name);
+  if (!item) return null;
+  if (item instanceof RadioNodeList) return item[0] || null;
+  return item;
+}
+
+/** Trimmed value of a field, or null when empty. */
+export function valueOf(form, name) {
+  const item = form.elements.namedItem(name);
+  if (!item) return null;
+  const raw = item.value; // a RadioNodeList's value is the checked radio's
+  if (typeof raw !== "string") return null;
+  const trimmed = raw.trim();
+  return trimmed === "" ? null : trimmed;
+}
+
+/** Raw value (not trimmed) for passwords, or null when empty. */
+export function rawValueOf(form, name) {
+  const el = controlFor(form, name);
+  if (!el || el.value === "") return null;
+  return el.value;
+}
+
+function describedByIds(el) {
+  return (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+}
+
+function addDescribedBy(el, id) {
+  const ids = describedByIds(el);
+  if (!ids.includes(id)) ids.push(id);
+  el.setAttribute("aria-describedby", ids.join(" "));
+}
+
+function removeDescribedBy(el, id) {
+  const ids = describedByIds(el).filter((x) => x !== id);
+  if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+  else el.removeAttribute("aria-describedby");
+}
+
+/** The element that "owns" a field visually: a radio group's fieldset, else the control. */
+function anchorFor(control) {
+  if (control.type === "radio") return control.closest("fieldset") || control;
+  return control;
+}
+
+function errorIdFor(control) {
+  return `${control.type === "radio" ? control.name : control.id || control.name}-error`;
+}
+
+function labelTextFor(control) {
+  if (control.type === "radio") {
+    return control.closest("fieldset")?.querySelector("legend")?.textContent.replace("*", "").trim() || control.name;
+  }
+  const label = control.labels && control.labels[0];
+  return label ? label.textContent.replace("*", "").trim() : control.name;
+}
+
+/** Shows `message` next to field `name`. Returns the control, or null when the form has none. */
+export function showFieldError(form, name, message) {
+  const control = controlFor(form, name);
+  if (!control) return null;
+  const anchor = anchorFor(control);
+  const container = anchor.closest(".field") || anchor.parentElement;
+  const id = errorIdFor(control);
+  let el = document.getElementById(id);
+  if (!el) {
+    el = document.createElement("p");
+    el.id = id;
+    el.className = "field-error";
+    el.dataset.testid = `error-${name}`;
+    container.appendChild(el);
+  }
+  el.replaceChildren();
+  const prefix = document.createElement("span");
+  prefix.className = "visually-hidden";
+  prefix.textContent = "Error: ";
+  el.append(prefix, document.createTextNode(message));
+  el.hidden = false;
+  const targets = control.type === "radio" ? Array.from(form.elements.namedItem(name)) : [control];
+  for (const t of targets) {
+    t.setAttribute("aria-invalid", "true");
+    addDescribedBy(t, id);
+  }
+  container.classList.add("field--error");
+  return control;
+}
+
+export function clearFieldError(form, name) {
+  const control = controlFor(form, name);
+  if (!control) return;
+  const id = errorIdFor(control);
+  const el = document.getElementById(id);
+  if (el) el.remove();
+  const targets = control.type === "radio" ? Array.from(form.elements.namedItem(name)) : [control];
+  for (const t of targets) {
+    t.removeAttribute("aria-invalid");
+    removeDescribedBy(t, id);
+  }
+  anchorFor(control).closest(".field")?.classList.remove("field--error");
+}
+
+/** Removes every field error of the form and hides its summary. */
+export function clearErrors(form, summary) {
+  for (const el of form.querySelectorAll("[aria-invalid='true']")) {
+    if (el.name) clearFieldError(form, el.name);
+  }
+  for (const el of form.querySelectorAll(".field-error")) el.remove();
+  for (const el of form.querySelectorAll(".field--error")) el.classList.remove("field--error");
+  if (summary) hideSummary(summary);
+}
+
+/** Clears a field's error as soon as the person edits it. */
+export function clearErrorsOnInput(form) {
+  const handler = (event) => {
+    const t = event.target;
+    if (t && t.name && t.getAttribute("aria-invalid") === "true") clearFieldError(form, t.name);
+  };
+  form.addEventListener("input", handler);
+  form.addEventListener("change", handler);
+}
+
+export function hideSummary(summary) {
+  summary.hidden = true;
+  summary.replaceChildren();
+}
+
+/**
+ * Fills the error summary: the API message, then one link per field error.
+ * @param {HTMLElement} summary  element with role="alert"
+ * @param {string} message
+ * @param {Array<{control: HTMLElement|null, name: string, message: string}>} items
+ */
+export function showSummary(summary, message, items = []) {
+  summary.replaceChildren();
+  const title = document.createElement("p");
+  title.className = "error-summary__title";
+  title.textContent = message;
+  summary.appendChild(title);
+  const linked = items.filter((i) => i.message);
+  if (linked.length) {
+    const list = document.createElement("ul");
+    for (const item of linked) {
+      const li = document.createElement("li");
+      if (item.control) {
+        const a = document.createElement("a");
+        const target = item.control;
+        a.href = `#${target.id}`;
+        a.textContent = `${labelTextFor(target)}: ${item.message}`;
+        a.addEventListener("click", (e) => {
+          e.preventDefault();
+          focusField(target);
+        });
+        li.appendChild(a);
+      } else {
+        li.textContent = item.message;
+      }
+      list.appendChild(li);
+    }
+    summary.appendChild(list);
+  }
+  summary.hidden = false;
+}
+
+export function focusField(el) {
+  el.scrollIntoView({ block: "center", behavior: "auto" });
+  el.focus({ preventScroll: true });
+}
+
+/** Error codes that belong to one field even when the API sends no `fields`. */
+export const CODE_FIELDS = {
+  INVALID_DOCUMENT: "document_number",
+  USER_ID_TAKEN: "user_id",
+  DOCUMENT_TAKEN: "document_number",
+  EMAIL_TAKEN: "email",
+  SECURITY_CODE_NOT_REQUESTED: "security_code",
+  SECURITY_CODE_REQUIRED: "security_code",
+  SECURITY_CODE_INVALID: "security_code",
+  SECURITY_CODE_EXPIRED: "security_code",
+  SECURITY_CODE_LOCKED: "security_code",
+  NAME_CHANGE_NOT_ALLOWED: "name",
+};
+
+/**
+ * Shows an ApiError on a form: each `fields` entry next to its field (in the form's order), the
+ * code's own field when there are no `fields`, and the message in the summary. Focuses the first
+ * field in error, or the summary when no field could take the error.
+ * @param {HTMLFormElement} form
+ * @param {import("./api.js").ApiError} err
+ * @param {{summary?: HTMLElement, codeFields?: object, aliases?: object, focus?: boolean}} [opts]
+ *   aliases maps an API field name to the form's field name.
+ */
+export function showApiError(form, err, { summary, codeFields = CODE_FIELDS, aliases = {}, focus = true } = {}) {
+  if (err && err.handled) return;
+  const message = (err && err.message) || "Ocurrió un error inesperado. Inténtelo nuevamente.";
+  let fields = err && err.fields ? { ...err.fields } : {};
+  if (!Object.keys(fields).length && err && codeFields[err.code]) {
+    fields = { [codeFields[err.code]]: message };
+  }
+  const items = [];
+  for (const [apiName, fieldMessage] of Object.entries(fields)) {
+    const name = aliases[apiName] || apiName;
+    const text = typeof fieldMessage === "string" ? fieldMessage : message;
+    const control = showFieldError(form, name, text);
+    items.push({ control: control ? anchorFor(control) : null, name, message: text });
+  }
+  // Form order, not the API's key order.
+  const ordered = items
+    .filter((i) => i.control)
+    .sort((a, b) => (a.control.compareDocumentPosition(b.control) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+  const orphans = items.filter((i) => !i.control);
+  if (summary) {
+    const onlyEcho = ordered.length === 1 && !orphans.length && ordered[0].message === message;
+    showSummary(summary, message, onlyEcho ? [] : [...ordered, ...orphans]);
+  }
+  if (!focus) return;
+  if (ordered.length) {
+    const first = ordered[0].control;
+    focusField(first.tagName === "FIELDSET" ? first.querySelector("input:checked, input") : first);
+  } else if (summary) {
+    summary.setAttribute("tabindex", "-1");
+    focusField(summary);
+  }
+}
+
+/**
+ * Inline status next to a control (role="status" element). kind: success | error | info | warning.
+ * Lines may be a string or an array of strings (one paragraph each).
+ */
+export function showStatus(el, lines, kind = "info") {
+  el.replaceChildren();
+  for (const line of Array.isArray(lines) ? lines : [lines]) {
+    if (!line) continue;
+    const p = document.createElement("p");
+    p.textContent = line;
+    el.appendChild(p);
+  }
+  el.classList.remove("status--success", "status--error", "status--info", "status--warning");
+  el.classList.add("status", `status--${kind}`);
+  el.dataset.state = kind;
+  el.hidden = false;
+}
+
+/** Empties a status element (it stays in the page so that screen readers keep watching it). */
+export function clearStatus(el) {
+  el.replaceChildren();
+  el.classList.remove("status--success", "status--error", "status--info", "status--warning");
+  delete el.dataset.state;
+}
+
+/** Disables the buttons (and marks them busy) while `fn` runs. */
+export async function withBusy(buttons, fn) {
+  const list = (Array.isArray(buttons) ? buttons : [buttons]).filter(Boolean);
+  const previous = list.map((b) => b.disabled);
+  for (const b of list) {
+    b.disabled = true;
+    b.setAttribute("aria-busy", "true");
+    b.classList.add("is-busy");
+  }
+  try {
+    return await fn();
+  } finally {
+    list.forEach((b, i) => {
+      b.disabled = previous[i];
+      b.removeAttribute("aria-busy");
+      b.classList.remove("is-busy");
+    });
+  }
+}
+
+/** Makes inputs read-only (not disabled, so they stay readable and focusable). */
+export function lockInputs(inputs, locked = true) {
+  for (const el of inputs) {
+    el.readOnly = locked;
+    if (locked) el.setAttribute("aria-readonly", "true");
+    else el.removeAttribute("aria-readonly");
+    el.classList.toggle("is-locked", locked);
+  }
+}
+
+/** "45 segundos", "1 minuto", "2 minutos y 5 segundos", "15 minutos". */
+export function formatDuration(totalSeconds) {
+  const s = Math.max(0, Math.round(Number(totalSeconds) || 0));
+  const minutes = Math.floor(s / 60);
+  const seconds = s % 60;
+  const part = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+  if (minutes === 0) return part(seconds, "segundo", "segundos");
+  if (seconds === 0) return part(minutes, "minuto", "minutos");
+  return `${part(minutes, "minuto", "minutos")} y ${part(seconds, "segundo", "segundos")}`;
+}
+
+/** Lines for a 429/423 answer: the API's message, then the wait from Retry-After when known. */
+export function waitLines(err) {
+  const lines = [err.message];
+  if (err.retryAfter != null && err.retryAfter > 0) {
+    lines.push(`Podrá intentarlo nuevamente en ${formatDuration(err.retryAfter)}.`);
+  }
+  return lines;
+}
+
+/** A "Mostrar contraseñas" checkbox switching the given inputs between password and text. */
+export function bindShowPasswords(checkbox, inputs) {
+  if (!checkbox) return;
+  checkbox.addEventListener("change", () => {
+    for (const el of inputs) el.type = checkbox.checked ? "text" : "password";
+  });
+}
+
+/** Shows a one-shot message in `el` and moves focus there so screen readers announce it. */
+export function announce(el, lines, kind = "info") {
+  showStatus(el, lines, kind);
+  el.setAttribute("tabindex", "-1");
+  el.focus();
+}
