@@ -13,7 +13,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
 
 
 class SerializedApp:
@@ -32,7 +37,9 @@ class MotoServer:
 
     def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         app = SerializedApp(DomainDispatcherApplication(create_backend_app))
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=QuietHandler
+        )
         self.host = host
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

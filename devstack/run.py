@@ -122,6 +122,18 @@ def print_mails(stop: threading.Event) -> None:
         seen = len(sent)
 
 
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+
+
 def main() -> int:
     from devstack.moto_server import MotoServer
 
@@ -138,9 +150,7 @@ def main() -> int:
 
     api = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "chalice",
+            str(Path(sys.executable).parent / "chalice"),
             "local",
             "--stage",
             "local",
@@ -160,6 +170,7 @@ def main() -> int:
     stop = threading.Event()
     threading.Thread(target=print_mails, args=(stop,), daemon=True).start()
 
+    wait_until_up(f"{api_url}/v1/health", api)
     print(
         f"\nEcuapass — registro de Usuario General (entorno local)\n"
         f"  Formulario web:  {web_origin}/\n"
