@@ -19,15 +19,18 @@ from chalicelib.domain.passwords import is_common_password
 Problem = str | None
 
 DOCUMENT_TYPES = ("RUC", "CEDULA", "PASAPORTE")
+# The types with official check digits and structure (R-REG-2); a passport has none.
+CHECKED_DOCUMENTS = ("RUC", "CEDULA")
 REQUIRED = "Este campo es obligatorio."
 
 _USER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{3,19}")
 _PASSPORT = re.compile(r"[A-Z0-9]{5,20}")
 _NAME_CHARS = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ' .-]+")
 _LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
-_PHONE = re.compile(r"0\d{8,13}")
-_MOBILE = re.compile(r"09\d{8,12}")
-_FAX = re.compile(r"\d{1,14}")
+# [0-9], not \d: \d also matches Arabic-Indic, full-width and other Unicode digits (R-REG-7 … 9).
+_PHONE = re.compile(r"0[0-9]{8,13}")
+_MOBILE = re.compile(r"09[0-9]{8,12}")
+_FAX = re.compile(r"[0-9]{1,14}")
 _SEPARATORS = re.compile(r"[\s\-.]")
 
 
