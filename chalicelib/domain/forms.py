@@ -18,6 +18,10 @@ WRONG_TYPE = "Valor no válido: debe ser texto."
 class Problems(dict[str, str]):
     """Field name -> Spanish message; the first problem found for a field wins."""
 
+    # Set when a cédula or RUC failed its check digit or structure: only that is
+    # INVALID_DOCUMENT (api.md); a passport's format, a wrong type or an empty number are not.
+    invalid_document: bool = False
+
     def add(self, name: str, problem: str | None) -> None:
         if problem and name not in self:
             self[name] = problem
@@ -26,7 +30,7 @@ class Problems(dict[str, str]):
         if not self:
             return
         # INVALID_DOCUMENT when the document number's check is the only problem (api.md).
-        if set(self) == {"document_number"} and self.get("document_number") != fields.REQUIRED:
+        if set(self) == {"document_number"} and self.invalid_document:
             raise errors.InvalidDocument(self["document_number"], fields=dict(self))
         raise errors.ValidationFailed(fields=dict(self))
 
@@ -68,7 +72,10 @@ def read_document(body: Mapping[str, Any], problems: Problems) -> tuple[str, str
     number = read_text(body, "document_number", problems, fields.normalise_document_number)
     problems.add("document_type", fields.check_document_type(document_type))
     if "document_type" not in problems:
-        problems.add("document_number", fields.check_document_number(document_type, number))
+        problem = fields.check_document_number(document_type, number)
+        if "document_number" not in problems and document_type in fields.CHECKED_DOCUMENTS:
+            problems.invalid_document = problem not in (None, fields.REQUIRED)
+        problems.add("document_number", problem)
     elif not number:
         problems.add("document_number", fields.REQUIRED)
     return document_type, number
