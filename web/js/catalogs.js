@@ -54,17 +54,19 @@ function setRequired(select, required) {
 /**
  * Wires the cascade on a form with selects named country, province and city. Province and city are
  * shown (and required) only for Ecuador; cities load when a province is chosen.
- * Resolves when the initial values are in place.
+ * Returns a controller whose setValues({country, province, city}) resolves once the selects show
+ * those values (it rejects if the country catalogue cannot be loaded).
  * @param {HTMLFormElement} form
- * @param {{country?: string|null, province?: string|null, city?: string|null, onError?: Function}} initial
+ * @param {{onError?: (err: Error) => void}} [options]  called when provinces or cities fail to load
  */
-export async function setupLocation(form, { country = ECUADOR, province = null, city = null, onError } = {}) {
+export function setupLocation(form, { onError } = {}) {
   const countrySel = form.elements.namedItem("country");
   const provinceSel = form.elements.namedItem("province");
   const citySel = form.elements.namedItem("city");
   const provinceField = provinceSel.closest(".field");
   const cityField = citySel.closest(".field");
   let cityRequest = 0;
+  let provinceRequest = 0;
 
   function cityPlaceholder(text) {
     fillSelect(citySel, [], { placeholder: text });
@@ -94,38 +96,44 @@ export async function setupLocation(form, { country = ECUADOR, province = null, 
   }
 
   async function applyCountry(code, selectedProvince = null, selectedCity = null) {
+    const ticket = ++provinceRequest;
     const isEcuador = code === ECUADOR;
     provinceField.hidden = !isEcuador;
     cityField.hidden = !isEcuador;
     setRequired(provinceSel, isEcuador);
     setRequired(citySel, isEcuador);
     if (!isEcuador) {
-      provinceSel.value = "";
+      cityRequest++;
+      fillSelect(provinceSel, [], { placeholder: "Seleccione la provincia…" });
       cityPlaceholder("Seleccione primero la provincia");
       return;
     }
+    let items;
     try {
-      const items = await provinces();
-      const keep = selectedProvince ?? provinceSel.value;
-      fillSelect(provinceSel, items, { placeholder: "Seleccione la provincia…", selected: keep || null });
-      provinceSel.disabled = false;
+      items = await provinces();
     } catch (err) {
+      if (ticket !== provinceRequest) return;
       fillSelect(provinceSel, [], { placeholder: "No se pudieron cargar las provincias" });
+      cityPlaceholder("Seleccione primero la provincia");
       onError?.(err);
       return;
     }
+    if (ticket !== provinceRequest) return;
+    const keep = selectedProvince ?? (provinceSel.value || null);
+    fillSelect(provinceSel, items, { placeholder: "Seleccione la provincia…", selected: keep });
     await loadCities(provinceSel.value, selectedCity);
   }
 
   countrySel.addEventListener("change", () => applyCountry(countrySel.value));
   provinceSel.addEventListener("change", () => loadCities(provinceSel.value));
 
-  const countryItems = await countries();
-  fillSelect(countrySel, countryItems, {
-    placeholder: "Seleccione el país…",
-    selected: country || ECUADOR,
-  });
-  await applyCountry(countrySel.value, province, city);
+  return {
+    async setValues({ country = ECUADOR, province = null, city = null } = {}) {
+      const countryItems = await countries();
+      fillSelect(countrySel, countryItems, { placeholder: "Seleccione el país…", selected: country || ECUADOR });
+      await applyCountry(countrySel.value, province || null, city || null);
+    },
+  };
 }
 
 /** Fills a select from a catalogue loader, keeping `selected`. */

@@ -73,13 +73,15 @@ export function showFieldError(form, name, message) {
     el.id = id;
     el.className = "field-error";
     el.dataset.testid = `error-${name}`;
-    container.appendChild(el);
+    // Above the control, below its label and hint, where it is seen while typing (also on phones).
+    const before =
+      control.type === "radio"
+        ? anchor.querySelector(".radio-options")
+        : control.closest(".input-with-action") || control;
+    if (before && before.parentElement) before.parentElement.insertBefore(el, before);
+    else container.appendChild(el);
   }
-  el.replaceChildren();
-  const prefix = document.createElement("span");
-  prefix.className = "visually-hidden";
-  prefix.textContent = "Error: ";
-  el.append(prefix, document.createTextNode(message));
+  el.textContent = message; // aria-invalid already tells assistive technology it is an error
   el.hidden = false;
   const targets = control.type === "radio" ? Array.from(form.elements.namedItem(name)) : [control];
   for (const t of targets) {
@@ -132,15 +134,21 @@ export function hideSummary(summary) {
 /**
  * Fills the error summary: the API message, then one link per field error.
  * @param {HTMLElement} summary  element with role="alert"
- * @param {string} message
+ * @param {string|string[]} message  first line is the title
  * @param {Array<{control: HTMLElement|null, name: string, message: string}>} items
  */
 export function showSummary(summary, message, items = []) {
   summary.replaceChildren();
+  const [first, ...more] = Array.isArray(message) ? message : [message];
   const title = document.createElement("p");
   title.className = "error-summary__title";
-  title.textContent = message;
+  title.textContent = first;
   summary.appendChild(title);
+  for (const line of more) {
+    const p = document.createElement("p");
+    p.textContent = line;
+    summary.appendChild(p);
+  }
   const linked = items.filter((i) => i.message);
   if (linked.length) {
     const list = document.createElement("ul");
@@ -153,7 +161,7 @@ export function showSummary(summary, message, items = []) {
         a.textContent = `${labelTextFor(target)}: ${item.message}`;
         a.addEventListener("click", (e) => {
           e.preventDefault();
-          focusField(target);
+          focusField(focusableOf(target));
         });
         li.appendChild(a);
       } else {
@@ -164,6 +172,11 @@ export function showSummary(summary, message, items = []) {
     summary.appendChild(list);
   }
   summary.hidden = false;
+}
+
+/** A radio group's fieldset is not focusable: use its checked (or first) radio. */
+function focusableOf(el) {
+  return el.tagName === "FIELDSET" ? el.querySelector("input:checked, input") || el : el;
 }
 
 export function focusField(el) {
@@ -215,12 +228,11 @@ export function showApiError(form, err, { summary, codeFields = CODE_FIELDS, ali
   const orphans = items.filter((i) => !i.control);
   if (summary) {
     const onlyEcho = ordered.length === 1 && !orphans.length && ordered[0].message === message;
-    showSummary(summary, message, onlyEcho ? [] : [...ordered, ...orphans]);
+    showSummary(summary, waitLines({ ...err, message }), onlyEcho ? [] : [...ordered, ...orphans]);
   }
   if (!focus) return;
   if (ordered.length) {
-    const first = ordered[0].control;
-    focusField(first.tagName === "FIELDSET" ? first.querySelector("input:checked, input") : first);
+    focusField(focusableOf(ordered[0].control));
   } else if (summary) {
     summary.setAttribute("tabindex", "-1");
     focusField(summary);
@@ -293,13 +305,34 @@ export function formatDuration(totalSeconds) {
   return `${part(minutes, "minuto", "minutos")} y ${part(seconds, "segundo", "segundos")}`;
 }
 
-/** Lines for a 429/423 answer: the API's message, then the wait from Retry-After when known. */
+/**
+ * Lines for an error, e.g. a 429/423 answer: the API's message, then the wait from Retry-After when
+ * it is known and the message does not already give a figure.
+ */
 export function waitLines(err) {
   const lines = [err.message];
-  if (err.retryAfter != null && err.retryAfter > 0) {
+  if (err.retryAfter != null && err.retryAfter > 0 && !/\d/.test(err.message)) {
     lines.push(`Podrá intentarlo nuevamente en ${formatDuration(err.retryAfter)}.`);
   }
   return lines;
+}
+
+/**
+ * Shows an error answer of an inline action (availability check, code request) next to the fields
+ * it names; when no field of the form can take it, shows it in `statusEl` instead.
+ */
+export function showInlineError(form, err, statusEl, { codeFields = CODE_FIELDS, aliases = {}, kind } = {}) {
+  if (!err || err.handled) return;
+  let fields = err.fields && Object.keys(err.fields).length ? err.fields : null;
+  if (!fields && codeFields[err.code]) fields = { [codeFields[err.code]]: err.message };
+  let shown = 0;
+  if (fields) {
+    for (const [apiName, message] of Object.entries(fields)) {
+      if (showFieldError(form, aliases[apiName] || apiName, typeof message === "string" ? message : err.message)) shown++;
+    }
+  }
+  if (shown) clearStatus(statusEl);
+  else showStatus(statusEl, waitLines(err), kind || (err.status === 429 || err.status === 423 ? "warning" : "error"));
 }
 
 /** A "Mostrar contraseñas" checkbox switching the given inputs between password and text. */
@@ -315,4 +348,18 @@ export function announce(el, lines, kind = "info") {
   showStatus(el, lines, kind);
   el.setAttribute("tabindex", "-1");
   el.focus();
+}
+
+/** The informative message after a security code was requested (202 of .../security-code). */
+export function codeSentLines(email, answer) {
+  const expires = Number(answer?.expires_in_seconds) || 900;
+  const lines = [
+    `Se envió un código de seguridad a ${email} en el mensaje «ACTIVACIÓN DE CORREO ELECTRÓNICO». Revise su bandeja de entrada o la de correos no deseados.`,
+    `El código caduca en ${formatDuration(expires)}.`,
+  ];
+  const resend = Number(answer?.resend_after_seconds);
+  if (resend > 0) {
+    lines.push(`Si no lo recibe, podrá pedir otro en ${formatDuration(resend)}; el nuevo código reemplaza al anterior.`);
+  }
+  return lines;
 }

@@ -1,0 +1,318 @@
+// "Modificar información de registro para Usuario General" (seed 001 §5.5–5.7):
+// GET /v1/account, password verification, e-mail change with a code, PUT /v1/account.
+
+import { account } from "../api.js";
+import { documentTypes, mobileOperators, fillSelect, nameOf, setupLocation, ECUADOR } from "../catalogs.js";
+import { requireSession, showSessionUser, bindLogout } from "../auth.js";
+import { confirmDialog, messageDialog } from "../dialog.js";
+import {
+  CODE_FIELDS,
+  bindShowPasswords,
+  clearErrors,
+  clearErrorsOnInput,
+  clearFieldError,
+  clearStatus,
+  codeSentLines,
+  focusField,
+  lockInputs,
+  rawValueOf,
+  showApiError,
+  showFieldError,
+  showInlineError,
+  showStatus,
+  valueOf,
+  withBusy,
+} from "../forms.js";
+
+/** Editable profile fields sent in PUT /v1/account (api.md). */
+const PROFILE_FIELDS = [
+  "name",
+  "country",
+  "province",
+  "city",
+  "address",
+  "phone1",
+  "phone2",
+  "mobile_operator",
+  "mobile",
+  "fax",
+];
+const ACCOUNT_CODE_FIELDS = { ...CODE_FIELDS, INVALID_CREDENTIALS: "current_password" };
+
+const form = document.getElementById("modify-form");
+const summary = document.getElementById("form-error");
+const pageError = document.getElementById("page-error");
+const loading = document.getElementById("loading");
+const staleAlert = document.getElementById("stale-alert");
+const field = (name) => form.elements.namedItem(name);
+
+const verifyButton = document.getElementById("verify-password");
+const verifyStatus = document.getElementById("current_password-check");
+const checkEmailButton = document.getElementById("check-email");
+const emailStatus = document.getElementById("email-check");
+const requestCodeButton = document.getElementById("request-code");
+const codeStatus = document.getElementById("request-code-status");
+const saveButton = document.getElementById("save");
+const emailSection = document.getElementById("email-change");
+
+let version = null;
+let passwordVerified = false;
+let emailLocked = false;
+let locationFields = null;
+let operatorItems = [];
+let documentTypeItems = [];
+
+// --- Password change (R-MOD-4) ------------------------------------------------------------------
+function resetPassword() {
+  passwordVerified = false;
+  for (const name of ["current_password", "new_password", "new_password_confirmation"]) field(name).value = "";
+  lockInputs([field("current_password")], false);
+  field("new_password").disabled = true;
+  field("new_password_confirmation").disabled = true;
+  verifyButton.disabled = false;
+  clearStatus(verifyStatus);
+}
+
+verifyButton.addEventListener("click", () =>
+  withBusy(verifyButton, async () => {
+    if (passwordVerified) return;
+    clearFieldError(form, "current_password");
+    clearStatus(verifyStatus);
+    const current = rawValueOf(form, "current_password");
+    if (!current) {
+      focusField(showFieldError(form, "current_password", "Ingrese su contraseña actual para verificarla."));
+      return;
+    }
+    try {
+      const answer = await account.checkPassword(current);
+      if (answer && answer.valid === false) {
+        focusField(showFieldError(form, "current_password", "La contraseña actual no es correcta."));
+        return;
+      }
+      passwordVerified = true;
+      lockInputs([field("current_password")]);
+      field("new_password").disabled = false;
+      field("new_password_confirmation").disabled = false;
+      showStatus(verifyStatus, "Contraseña verificada. Ahora escriba la nueva contraseña y su confirmación.", "success");
+      field("new_password").focus();
+    } catch (err) {
+      showInlineError(form, err, verifyStatus, { codeFields: ACCOUNT_CODE_FIELDS });
+      if (err.code === "INVALID_CREDENTIALS") field("current_password").focus();
+    }
+  }).finally(() => {
+    if (passwordVerified) verifyButton.disabled = true;
+  }),
+);
+
+// --- E-mail (R-MOD-6) ---------------------------------------------------------------------------
+function keepEmail() {
+  return form.elements.namedItem("keep_email").value === "true";
+}
+
+function applyKeepEmail() {
+  const keep = keepEmail();
+  emailSection.hidden = keep;
+  for (const name of ["email", "email_confirmation", "security_code"]) {
+    field(name).required = !keep;
+    if (keep) clearFieldError(form, name);
+  }
+}
+
+function resetEmail() {
+  emailLocked = false;
+  for (const name of ["email", "email_confirmation", "security_code"]) field(name).value = "";
+  lockInputs([field("email"), field("email_confirmation")], false);
+  checkEmailButton.disabled = false;
+  clearStatus(emailStatus);
+  clearStatus(codeStatus);
+  document.getElementById("keep_email_no").checked = true;
+  applyKeepEmail();
+}
+
+for (const radio of form.querySelectorAll("input[name='keep_email']")) {
+  radio.addEventListener("change", applyKeepEmail);
+}
+
+checkEmailButton.addEventListener("click", () =>
+  withBusy(checkEmailButton, async () => {
+    if (emailLocked) return;
+    clearFieldError(form, "email");
+    clearFieldError(form, "email_confirmation");
+    clearStatus(emailStatus);
+    for (const [name, message] of [
+      ["email", "Ingrese el nuevo correo electrónico."],
+      ["email_confirmation", "Confirme el nuevo correo electrónico."],
+    ]) {
+      if (!valueOf(form, name)) {
+        focusField(showFieldError(form, name, message));
+        return;
+      }
+    }
+    try {
+      const { available } = await account.checkEmail(valueOf(form, "email"), valueOf(form, "email_confirmation"));
+      if (available) {
+        emailLocked = true;
+        lockInputs([field("email"), field("email_confirmation")]);
+        showStatus(
+          emailStatus,
+          [
+            "Disponible: el correo electrónico puede usarse.",
+            "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad: llegará a esta nueva dirección.",
+          ],
+          "success",
+        );
+      } else {
+        showStatus(emailStatus, "No disponible: este correo ya pertenece a otro usuario activo. Use otro correo.", "error");
+      }
+    } catch (err) {
+      showInlineError(form, err, emailStatus);
+    }
+  }).finally(() => {
+    if (emailLocked) checkEmailButton.disabled = true;
+  }),
+);
+
+requestCodeButton.addEventListener("click", () =>
+  withBusy(requestCodeButton, async () => {
+    clearFieldError(form, "email");
+    clearStatus(codeStatus);
+    const email = valueOf(form, "email");
+    if (!email) {
+      focusField(showFieldError(form, "email", "Ingrese el nuevo correo electrónico para recibir el código."));
+      return;
+    }
+    try {
+      showStatus(codeStatus, codeSentLines(email, await account.requestCode(email)), "success");
+    } catch (err) {
+      showInlineError(form, err, codeStatus);
+    }
+  }),
+);
+
+// --- Filling the form from the profile ----------------------------------------------------------
+async function fill(profile) {
+  version = profile.version ?? null;
+  field("user_id").value = profile.user_id || "";
+  field("senae_email").value = profile.senae_email || "";
+  field("document_type").value = nameOf(documentTypeItems, profile.document_type);
+  field("document_type").dataset.code = profile.document_type || "";
+  field("document_number").value = profile.document_number || "";
+  for (const name of ["name", "address", "phone1", "phone2", "mobile", "fax"]) field(name).value = profile[name] ?? "";
+  fillSelect(field("mobile_operator"), operatorItems, { placeholder: "Sin celular", selected: profile.mobile_operator ?? null });
+  document.getElementById("current-email").textContent = profile.email || "";
+  resetPassword();
+  resetEmail();
+  await locationFields.setValues({ country: profile.country || ECUADOR, province: profile.province, city: profile.city });
+}
+
+async function load() {
+  const profile = await account.get();
+  await fill(profile);
+}
+
+// --- Actualizar (§5.6, §5.7) ----------------------------------------------------------------------
+function buildBody() {
+  const body = { version };
+  for (const name of PROFILE_FIELDS) body[name] = valueOf(form, name);
+  if (body.country !== ECUADOR) {
+    body.province = null;
+    body.city = null;
+  }
+  const keep = keepEmail();
+  body.keep_email = keep;
+  if (!keep) {
+    body.email = valueOf(form, "email");
+    body.email_confirmation = valueOf(form, "email_confirmation");
+    body.security_code = valueOf(form, "security_code");
+  }
+  const newPassword = rawValueOf(form, "new_password");
+  const confirmation = rawValueOf(form, "new_password_confirmation");
+  if (passwordVerified && (newPassword || confirmation)) {
+    body.current_password = rawValueOf(form, "current_password");
+    body.new_password = newPassword;
+    body.new_password_confirmation = confirmation;
+  }
+  return body;
+}
+
+function showStale(err) {
+  document.getElementById("stale-message").textContent =
+    `${err.message} Sus cambios no se guardaron: recargue los datos actuales y vuelva a hacer los cambios.`;
+  staleAlert.hidden = false;
+  staleAlert.setAttribute("tabindex", "-1");
+  focusField(staleAlert);
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(form, summary);
+  staleAlert.hidden = true;
+  const confirmed = await confirmDialog({
+    title: "Confirmación",
+    message: "¿Está seguro de que desea actualizar la información de registro?",
+  });
+  if (!confirmed) return;
+  await withBusy(saveButton, async () => {
+    let profile;
+    try {
+      profile = await account.update(buildBody());
+    } catch (err) {
+      if (err.handled) return;
+      if (err.code === "STALE_UPDATE") showStale(err);
+      else showApiError(form, err, { summary, codeFields: ACCOUNT_CODE_FIELDS });
+      return;
+    }
+    await messageDialog({
+      title: "Información",
+      message: "La actualización se ha realizado con éxito",
+      testid: "update-success",
+    });
+    if (profile && typeof profile === "object" && profile.user_id) await fill(profile);
+    else await load();
+    window.scrollTo(0, 0);
+  });
+});
+
+document.getElementById("reload").addEventListener("click", (event) =>
+  withBusy(event.currentTarget, async () => {
+    try {
+      clearErrors(form, summary);
+      await load();
+      staleAlert.hidden = true;
+      focusField(field("name"));
+    } catch (err) {
+      if (!err.handled) showStatus(pageError, err.message, "error");
+    }
+  }),
+);
+
+// --- Start ----------------------------------------------------------------------------------------
+async function init() {
+  showSessionUser();
+  bindLogout();
+  bindShowPasswords(document.getElementById("show-passwords"), [
+    field("current_password"),
+    field("new_password"),
+    field("new_password_confirmation"),
+  ]);
+  clearErrorsOnInput(form);
+  locationFields = setupLocation(form, {
+    onError: (err) => {
+      if (!err.handled) showStatus(pageError, ["No se pudieron cargar las provincias o ciudades.", err.message], "error");
+    },
+  });
+  try {
+    [documentTypeItems, operatorItems] = await Promise.all([documentTypes(), mobileOperators()]);
+    await load();
+    form.hidden = false;
+  } catch (err) {
+    if (!err.handled) {
+      showStatus(pageError, ["No se pudieron cargar sus datos.", err.message, "Recargue la página para intentarlo nuevamente."], "error");
+    }
+  } finally {
+    loading.hidden = true;
+    document.body.dataset.ready = "true";
+  }
+}
+
+if (requireSession()) init();

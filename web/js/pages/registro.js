@@ -1,0 +1,249 @@
+// "Solicitud de registro para Usuario General" (seed 000 §5.3): availability checks, security
+// code, catalogue cascade and POST /v1/registration.
+
+import { registration } from "../api.js";
+import { documentTypes, fillFromCatalog, mobileOperators, setupLocation, ECUADOR } from "../catalogs.js";
+import {
+  bindShowPasswords,
+  clearErrors,
+  clearErrorsOnInput,
+  clearFieldError,
+  clearStatus,
+  codeSentLines,
+  focusField,
+  lockInputs,
+  rawValueOf,
+  showApiError,
+  showFieldError,
+  showInlineError,
+  showStatus,
+  valueOf,
+  withBusy,
+} from "../forms.js";
+
+const SENAE_MAIL_DOMAIN = window.ECUAPASS_SENAE_MAIL_DOMAIN || "correo.aduana.gob.ec";
+
+/** Body fields of POST /v1/registration, in api.md's order. */
+const FIELDS = [
+  "user_id",
+  "document_type",
+  "document_number",
+  "name",
+  "password",
+  "password_confirmation",
+  "country",
+  "province",
+  "city",
+  "address",
+  "phone1",
+  "phone2",
+  "mobile_operator",
+  "mobile",
+  "fax",
+  "email",
+  "email_confirmation",
+  "security_code",
+];
+const RAW_FIELDS = new Set(["password", "password_confirmation"]); // never trimmed
+
+const form = document.getElementById("registration-form");
+const summary = document.getElementById("form-error");
+const pageError = document.getElementById("page-error");
+const field = (name) => form.elements.namedItem(name);
+
+const userIdStatus = document.getElementById("user_id-check");
+const documentStatus = document.getElementById("document_number-check");
+const emailStatus = document.getElementById("email-check");
+const codeStatus = document.getElementById("request-code-status");
+
+const checkUserIdButton = document.getElementById("check-user-id");
+const checkDocumentButton = document.getElementById("check-document");
+const checkEmailButton = document.getElementById("check-email");
+const requestCodeButton = document.getElementById("request-code");
+const registerButton = document.getElementById("register");
+
+let emailLocked = false;
+
+// --- SENAE mailbox preview (R-REG-12) ---------------------------------------------------------
+const senae = field("senae_email");
+senae.placeholder = `ID.usuario@${SENAE_MAIL_DOMAIN}`;
+function updateSenaePreview() {
+  const id = (field("user_id").value || "").trim().toLowerCase();
+  senae.value = id ? `${id}@${SENAE_MAIL_DOMAIN}` : "";
+}
+field("user_id").addEventListener("input", () => {
+  updateSenaePreview();
+  clearStatus(userIdStatus); // an earlier answer no longer applies
+});
+for (const name of ["document_type", "document_number"]) {
+  field(name).addEventListener("input", () => clearStatus(documentStatus));
+  field(name).addEventListener("change", () => clearStatus(documentStatus));
+}
+updateSenaePreview();
+
+bindShowPasswords(document.getElementById("show-passwords"), [field("password"), field("password_confirmation")]);
+clearErrorsOnInput(form);
+
+function requireValue(name, message) {
+  if (valueOf(form, name)) return true;
+  focusField(showFieldError(form, name, message));
+  return false;
+}
+
+// --- Availability checks -------------------------------------------------------------------------
+checkUserIdButton.addEventListener("click", () =>
+  withBusy(checkUserIdButton, async () => {
+    clearFieldError(form, "user_id");
+    clearStatus(userIdStatus);
+    if (!requireValue("user_id", "Ingrese el ID.usuario que desea usar.")) return;
+    const userId = valueOf(form, "user_id");
+    try {
+      const { available } = await registration.checkUserId(userId);
+      if (available) showStatus(userIdStatus, `Disponible: puede usar el ID.usuario «${userId}».`, "success");
+      else showStatus(userIdStatus, `No disponible: el ID.usuario «${userId}» ya está en uso. Elija otro.`, "error");
+    } catch (err) {
+      showInlineError(form, err, userIdStatus);
+    }
+  }),
+);
+
+checkDocumentButton.addEventListener("click", () =>
+  withBusy(checkDocumentButton, async () => {
+    clearFieldError(form, "document_type");
+    clearFieldError(form, "document_number");
+    clearStatus(documentStatus);
+    if (!requireValue("document_type", "Seleccione el tipo de documento.")) return;
+    if (!requireValue("document_number", "Ingrese el número de identificación.")) return;
+    try {
+      const { available } = await registration.checkDocument(
+        valueOf(form, "document_type"),
+        valueOf(form, "document_number"),
+      );
+      if (available) showStatus(documentStatus, "Disponible: el documento no tiene un usuario activo.", "success");
+      else
+        showStatus(
+          documentStatus,
+          "No disponible: ya existe un usuario activo con este documento. Si es suyo, ingrese con él o dé de baja ese usuario primero.",
+          "error",
+        );
+    } catch (err) {
+      showInlineError(form, err, documentStatus);
+    }
+  }),
+);
+
+checkEmailButton.addEventListener("click", () =>
+  withBusy(checkEmailButton, async () => {
+    if (emailLocked) return;
+    clearFieldError(form, "email");
+    clearFieldError(form, "email_confirmation");
+    clearStatus(emailStatus);
+    if (!requireValue("email", "Ingrese su correo electrónico.")) return;
+    if (!requireValue("email_confirmation", "Confirme su correo electrónico.")) return;
+    try {
+      const { available } = await registration.checkEmail(valueOf(form, "email"), valueOf(form, "email_confirmation"));
+      if (available) {
+        emailLocked = true;
+        lockInputs([field("email"), field("email_confirmation")]);
+        showStatus(
+          emailStatus,
+          [
+            "Disponible: el correo electrónico puede usarse.",
+            "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad.",
+          ],
+          "success",
+        );
+      } else {
+        showStatus(emailStatus, "No disponible: este correo ya pertenece a otro usuario activo. Use otro correo.", "error");
+      }
+    } catch (err) {
+      showInlineError(form, err, emailStatus);
+    }
+  }).finally(() => {
+    if (emailLocked) checkEmailButton.disabled = true;
+  }),
+);
+
+// --- Security code (R-REG-11) ------------------------------------------------------------------
+requestCodeButton.addEventListener("click", () =>
+  withBusy(requestCodeButton, async () => {
+    clearFieldError(form, "email");
+    clearStatus(codeStatus);
+    if (!requireValue("email", "Ingrese su correo electrónico para recibir el código.")) return;
+    const email = valueOf(form, "email");
+    try {
+      const answer = await registration.requestCode(email);
+      showStatus(codeStatus, codeSentLines(email, answer), "success");
+    } catch (err) {
+      showInlineError(form, err, codeStatus);
+    }
+  }),
+);
+
+// --- Registrar --------------------------------------------------------------------------------
+function buildBody() {
+  const body = {};
+  for (const name of FIELDS) body[name] = RAW_FIELDS.has(name) ? rawValueOf(form, name) : valueOf(form, name);
+  if (body.country !== ECUADOR) {
+    body.province = null;
+    body.city = null;
+  }
+  return body;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(form, summary);
+  await withBusy(registerButton, async () => {
+    try {
+      const result = await registration.register(buildBody());
+      showSuccess(result);
+    } catch (err) {
+      showApiError(form, err, { summary });
+    }
+  });
+});
+
+function showSuccess(result) {
+  const email = valueOf(form, "email");
+  for (const name of ["password", "password_confirmation", "security_code"]) field(name).value = "";
+  form.hidden = true;
+  document.getElementById("success-user-id").textContent = result.user_id || valueOf(form, "user_id") || "";
+  document.getElementById("success-senae-email").textContent = result.senae_email || "";
+  document.getElementById("success-status").textContent =
+    result.status === "ACTIVE" || !result.status ? "Activo: puede usar el portal ahora mismo" : result.status;
+  document.getElementById("success-email").textContent = email || "";
+  document.title = "Registro completado — ECUAPASS";
+  const panel = document.getElementById("registration-success");
+  panel.hidden = false;
+  window.scrollTo(0, 0);
+  panel.focus();
+}
+
+// --- Catalogues -------------------------------------------------------------------------------
+function catalogError(err) {
+  if (err && err.handled) return;
+  showStatus(
+    pageError,
+    [
+      "No se pudieron cargar las listas de opciones (país, provincia, ciudad, documento u operadora).",
+      err?.message || "",
+      "Recargue la página para intentarlo nuevamente.",
+    ],
+    "error",
+  );
+}
+
+async function init() {
+  const locationFields = setupLocation(form, { onError: catalogError });
+  const results = await Promise.allSettled([
+    locationFields.setValues({ country: ECUADOR }),
+    fillFromCatalog(field("document_type"), documentTypes, { placeholder: "Seleccione el tipo…" }),
+    fillFromCatalog(field("mobile_operator"), mobileOperators, { placeholder: "Sin celular" }),
+  ]);
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) catalogError(failed.reason);
+  document.body.dataset.ready = "true";
+}
+
+init();
