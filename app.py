@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalice import Chalice, CORSConfig
 
+from chalicelib import logs
 from chalicelib.config import get_settings
 from chalicelib.handlers import catalogs, meta, registration
 
@@ -15,6 +16,8 @@ settings = get_settings()
 
 app = Chalice(app_name="ecuapass-registro")
 app.log.setLevel(settings.log_level)
+logs.configure(settings.log_level, app.log)
+app.register_middleware(logs.access_log, "http")
 app.api.cors = CORSConfig(
     allow_origin=settings.cors_origin,
     allow_headers=["Authorization", "Content-Type"],

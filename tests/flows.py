@@ -1,0 +1,198 @@
+"""Whole journeys through the API (api.md), for tests that watch what a journey touches: the AWS
+calls it makes (IAM, tests/test_template.py) and the log lines it writes (tests/test_logging.py).
+
+Each journey returns the secrets it used, so that a test can look for them where they must not be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.conftest import last_code
+from tests.helpers import call, post, registration_body, request_code
+
+PROFILE_FIELDS = (
+    "name",
+    "country",
+    "province",
+    "city",
+    "address",
+    "phone1",
+    "phone2",
+    "mobile_operator",
+    "mobile",
+    "fax",
+)
+
+
+@dataclass
+class Journey:
+    user_id: str
+    passwords: list[str]
+    emails: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def password(self) -> str:
+        return self.passwords[-1]
+
+    def secrets(self) -> list[str]:
+        """Everything that must never reach a log line (the e-mails in full)."""
+        return [*self.passwords, *self.emails, *self.codes, *self.tokens]
+
+
+def registration(client: Any, n: int) -> Journey:
+    """Availability checks, a wrong code, the right one, and a sign-up that loses to itself."""
+    body = registration_body(n)
+    journey = Journey(body["user_id"], passwords=[body["password"]], emails=[body["email"]])
+    checks = [
+        ("/v1/registration/user-id-availability", {"user_id": body["user_id"]}),
+        (
+            "/v1/registration/document-availability",
+            {"document_type": body["document_type"], "document_number": body["document_number"]},
+        ),
+        (
+            "/v1/registration/email-availability",
+            {"email": body["email"], "email_confirmation": body["email"]},
+        ),
+    ]
+    for path, payload in checks:
+        answer = post(client, path, payload)
+        assert answer.status == 200, answer.body
+        assert answer.body == {"available": True}
+    answer = request_code(client, body["email"])
+    assert answer.status == 202, answer.body
+    code = last_code(body["email"])
+    wrong = "22222222" if code != "22222222" else "33333333"
+    answer = post(client, "/v1/registration", {**body, "security_code": wrong})
+    assert answer.status == 400, answer.body
+    assert answer.error["code"] == "SECURITY_CODE_INVALID"
+    answer = post(client, "/v1/registration", {**body, "security_code": code})
+    assert answer.status == 201, answer.body
+    answer = post(client, "/v1/registration", {**body, "security_code": code})
+    assert answer.status in {400, 409}, answer.body
+    answer = call(client, "GET", "/v1/health")
+    assert answer.status == 200, answer.body
+    journey.codes.append(code)
+    journey.requests = len(checks) + 5
+    return journey
+
+
+def sign_up(client: Any, n: int) -> Journey:
+    body = registration_body(n)
+    answer = request_code(client, body["email"])
+    assert answer.status == 202, answer.body
+    body["security_code"] = last_code(body["email"])
+    answer = post(client, "/v1/registration", body)
+    assert answer.status == 201, answer.body
+    return Journey(
+        user_id=body["user_id"],
+        passwords=[body["password"]],
+        emails=[body["email"]],
+        codes=[body["security_code"]],
+        requests=2,
+    )
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def log_in(client: Any, journey: Journey, password: str) -> str:
+    answer = post(client, "/v1/sessions", {"user_id": journey.user_id, "password": password})
+    journey.requests += 1
+    assert answer.status == 201, answer.body
+    token = str(answer.body["token"])
+    journey.tokens.append(token)
+    return token
+
+
+def account(client: Any, journey: Journey, new_email: str, new_password: str) -> None:
+    """api.md "Sessions" and "Account": failed log-ins (unknown ID, wrong password) and a good
+    one, then the profile, an e-mail change with its code, a password change, a password check,
+    log-out, and deactivation."""
+    for user_id, password in [
+        (journey.user_id + "x", journey.password),
+        (journey.user_id, journey.password + "x"),
+    ]:
+        answer = post(client, "/v1/sessions", {"user_id": user_id, "password": password})
+        journey.requests += 1
+        assert answer.status == 401, answer.body
+        assert answer.error["code"] == "INVALID_CREDENTIALS"
+    token = log_in(client, journey, journey.password)
+
+    profile = call(client, "GET", "/v1/account", **_bearer(token))
+    journey.requests += 1
+    assert profile.status == 200, profile.body
+    answer = post(
+        client,
+        "/v1/account/email-availability",
+        {"email": new_email, "email_confirmation": new_email},
+        **_bearer(token),
+    )
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+    answer = post(client, "/v1/account/security-code", {"email": new_email}, **_bearer(token))
+    journey.requests += 1
+    assert answer.status == 202, answer.body
+    code = last_code(new_email)
+    journey.emails.append(new_email)
+    journey.codes.append(code)
+
+    changes = {name: profile.body.get(name) for name in PROFILE_FIELDS}
+    answer = call(
+        client,
+        "PUT",
+        "/v1/account",
+        {
+            **changes,
+            "version": profile.body["version"],
+            "keep_email": False,
+            "email": new_email,
+            "email_confirmation": new_email,
+            "security_code": code,
+        },
+        **_bearer(token),
+    )
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+    answer = call(
+        client,
+        "PUT",
+        "/v1/account",
+        {
+            **changes,
+            "version": answer.body["version"],
+            "keep_email": True,
+            "current_password": journey.password,
+            "new_password": new_password,
+            "new_password_confirmation": new_password,
+        },
+        **_bearer(token),
+    )
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+    journey.passwords.append(new_password)
+
+    token = log_in(client, journey, new_password)
+    answer = post(
+        client, "/v1/account/password-check", {"current_password": new_password}, **_bearer(token)
+    )
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+    answer = call(client, "DELETE", "/v1/sessions/current", **_bearer(token))
+    journey.requests += 1
+    assert answer.status == 204, answer.body
+
+    token = log_in(client, journey, new_password)
+    answer = post(
+        client,
+        "/v1/account/deactivation",
+        {"reason": "Ya no necesito esta cuenta de pruebas.", "password": new_password},
+        **_bearer(token),
+    )
+    journey.requests += 1
+    assert answer.status == 200, answer.body
