@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from chalicelib.config import Settings, get_settings
+from chalicelib.domain import errors
 from chalicelib.domain.ports import Clock
 from chalicelib.domain.registration import RegistrationDeps
 from chalicelib.domain.security_codes import CodePolicy
@@ -19,10 +20,44 @@ from chalicelib.domain.security_codes import CodePolicy
 log = logging.getLogger(__name__)
 
 
+# Only `chalice local` may run on a throw-away key: anywhere else every container must share it.
+LOCAL_STAGES = frozenset({"local"})
+MIN_PARAMETER_KEY_CHARS = 32
+
+
+def _parameter_key(name: str, region: str) -> bytes:
+    """The SecureString's value, decrypted by SSM; read once per container (`_cached_hash_key`)."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    config = Config(
+        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
+    )
+    try:
+        answer = boto3.client("ssm", region_name=region, config=config).get_parameter(
+            Name=name, WithDecryption=True
+        )
+    except (BotoCoreError, ClientError) as exc:
+        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "network"
+        log.error("hash key parameter unreadable", extra={"aws_error": code, "parameter": name})
+        raise errors.ServiceUnavailable() from exc
+    value = str(answer["Parameter"]["Value"])
+    if len(value) < MIN_PARAMETER_KEY_CHARS:
+        log.error("hash key parameter too short", extra={"parameter": name})
+        raise errors.ServiceUnavailable()
+    return value.encode()
+
+
 def _hash_key(settings: Settings) -> bytes:
     if settings.hash_key:
         return settings.hash_key.encode()
-    # No configured key: fine for a throw-away local process, useless across Lambda containers.
+    if settings.hash_key_parameter:
+        return _parameter_key(settings.hash_key_parameter, settings.region)
+    if settings.stage not in LOCAL_STAGES:
+        # A random key here would make every container disagree about every code and token.
+        log.error("no hash key configured", extra={"stage": settings.stage})
+        raise errors.ServiceUnavailable()
     log.warning("HASH_KEY not set: using a random per-process key")
     return secrets.token_bytes(32)
 
