@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: help run test lint format unit package bench chromium
+.PHONY: help run test lint format unit package template-check bench chromium
 
 help:
 	@echo "make run   - start the local stack (API, web form, emulated DynamoDB + SES)"
@@ -45,8 +45,21 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium lint template-check
 	$(PY) -m pytest -n 2 --dist loadgroup
+
+# The CloudFormation template (docs/deploy.md). Needs no AWS account: chalice only reads the
+# region, and the Lambda wheels come from pip's configured indexes.
+STAGE ?= prod
+PACKAGE_DIR := build/package
+package: $(STAMP)
+	rm -rf $(PACKAGE_DIR)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package \
+	  --stage $(STAGE) --merge-template infra/resources.json $(PACKAGE_DIR)
+
+# Zero errors and zero warnings: cfn-lint exits non-zero on either.
+template-check: package
+	$(VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.json
 
 unit: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"
