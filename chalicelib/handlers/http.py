@@ -63,7 +63,11 @@ def json_body(request: Request) -> dict[str, Any]:
         raise errors.ValidationFailed("Envíe los datos como JSON (Content-Type: application/json).")
     try:
         body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, ValueError):
+        # A "\ud800" escape decodes to a lone surrogate, which cannot be encoded again (hashing a
+        # code or password would raise); deep nesting exhausts the recursion limit. Both are
+        # malformed input, not server errors.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError):
         raise errors.ValidationFailed("El cuerpo de la solicitud no es un JSON válido.") from None
     if not isinstance(body, dict):
         raise errors.ValidationFailed("El cuerpo de la solicitud debe ser un objeto JSON.")
