@@ -11,7 +11,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import errors
-from chalicelib.handlers.http import api, json_response
+from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_response
 
 bp = Blueprint(__name__)
 
@@ -23,7 +23,7 @@ def openapi_document() -> dict[str, Any]:
     return json.loads(OPENAPI.read_text(encoding="utf-8"))
 
 
-@bp.route("/v1/health", methods=["GET"])
+@bp.route("/v1/health", methods=["GET"], content_types=ACCEPTED_TYPES)
 @api
 def health() -> Response:
     from chalicelib.store.health import tables_reachable
@@ -33,7 +33,7 @@ def health() -> Response:
     return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-@bp.route("/v1/openapi.json", methods=["GET"])
+@bp.route("/v1/openapi.json", methods=["GET"], content_types=ACCEPTED_TYPES)
 @api
 def openapi() -> Response:
     return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=3600"})
