@@ -1,0 +1,697 @@
+"""Registration through the API (api.md "Registration", R-REG-1 … R-REG-14, R-GEN-1, R-GEN-4),
+with chalice.test.Client against moto's in-process DynamoDB and SES."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.config import get_settings
+from chalicelib.domain import passwords
+from chalicelib.domain.fields import normalise_email
+from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
+from chalicelib.wiring import runtime
+from tests.conftest import FakeClock, last_code, mails_to
+from tests.helpers import Answer, call, cedula, post, register, registration_body, request_code
+
+CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
+POST_ROUTES = [
+    "/v1/registration/user-id-availability",
+    "/v1/registration/document-availability",
+    "/v1/registration/email-availability",
+    "/v1/registration/security-code",
+    "/v1/registration",
+]
+
+
+def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
+    assert answer.status == status, answer.body
+    assert set(answer.body) == {"error"}
+    assert answer.error["code"] == code, answer.body
+    assert isinstance(answer.error["message"], str) and answer.error["message"]
+    assert set(answer.error) <= {"code", "message", "fields"}
+    return answer.error
+
+
+def counts() -> dict[str, int]:
+    return {
+        "users": UserModel.count(),
+        "claims": sum(1 for _ in ClaimModel.scan()),
+        "audit": sum(1 for _ in AuditModel.scan()),
+    }
+
+
+def claims() -> dict[str, str]:
+    return {item.claim: item.owner for item in ClaimModel.scan()}
+
+
+def wrong_code(right: str) -> str:
+    return "22222222" if right != "22222222" else "33333333"
+
+
+def with_code(client: Any, n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A registration body whose security code was requested and read from the mail."""
+    body = registration_body(n, **overrides)
+    assert request_code(client, body["email"]).status == 202
+    # The mail goes to the normalised address (domain lower-cased).
+    body["security_code"] = last_code(normalise_email(body["email"]))
+    return body
+
+
+# Availability checks (R-REG-1, R-REG-2, R-REG-10) ------------------------------------------------
+
+
+def test_user_id_availability_is_true_for_a_free_id(client: Any) -> None:
+    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "maria.lopez"})
+    assert (answer.status, answer.body) == (200, {"available": True})
+
+
+def test_user_id_availability_is_false_once_taken_in_any_case(client: Any) -> None:
+    assert register(client, 1).status == 201
+    for spelling in ("juan.perez1", "JUAN.Perez1", "  Juan.Perez1 "):
+        answer = post(client, "/v1/registration/user-id-availability", {"user_id": spelling})
+        assert (answer.status, answer.body) == (200, {"available": False})
+
+
+@pytest.mark.parametrize("user_id", ["abc", "juan perez", ".juan", "juan.", "a" * 21, None])
+def test_user_id_availability_refuses_a_malformed_id(client: Any, user_id: Any) -> None:
+    answer = post(client, "/v1/registration/user-id-availability", {"user_id": user_id})
+    error = assert_error(answer, 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"user_id"}
+
+
+def test_document_availability_is_true_then_false_once_registered(client: Any) -> None:
+    path = "/v1/registration/document-availability"
+    document = {"document_type": "CEDULA", "document_number": cedula(1)}
+    assert post(client, path, document).body == {"available": True}
+    assert register(client, 1).status == 201
+    assert post(client, path, document).body == {"available": False}
+    spaced = {"document_type": "cedula", "document_number": f"{cedula(1)[:9]}-{cedula(1)[9]}"}
+    assert post(client, path, spaced).body == {"available": False}
+    # Another type with the same digits is another document.
+    other = {"document_type": "PASAPORTE", "document_number": cedula(1)}
+    assert post(client, path, other).body == {"available": True}
+
+
+def test_passport_availability_ignores_letter_case(client: Any) -> None:
+    path = "/v1/registration/document-availability"
+    body = {"document_type": "PASAPORTE", "document_number": "ab123456"}
+    assert register(client, 1, document_type="PASAPORTE", document_number="AB123456").status == 201
+    assert post(client, path, body).body == {"available": False}
+
+
+@pytest.mark.parametrize(
+    ("document_type", "number"),
+    [("CEDULA", "1710034066"), ("CEDULA", "2510034065"), ("RUC", "0973370026001")],
+)
+def test_document_availability_refuses_a_failing_cedula_or_ruc(
+    client: Any, document_type: str, number: str
+) -> None:
+    answer = post(
+        client,
+        "/v1/registration/document-availability",
+        {"document_type": document_type, "document_number": number},
+    )
+    error = assert_error(answer, 400, "INVALID_DOCUMENT")
+    assert set(error["fields"]) == {"document_number"}
+
+
+def test_document_availability_accepts_the_sri_company_ruc(client: Any) -> None:
+    answer = post(
+        client,
+        "/v1/registration/document-availability",
+        {"document_type": "RUC", "document_number": "0993370026001"},
+    )
+    assert (answer.status, answer.body) == (200, {"available": True})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"document_type": "DNI", "document_number": "1710034065"},
+        {"document_type": "PASAPORTE", "document_number": "AB1"},
+        {"document_type": "CEDULA"},
+        {},
+    ],
+)
+def test_document_availability_refuses_malformed_input(client: Any, body: dict) -> None:
+    answer = post(client, "/v1/registration/document-availability", body)
+    assert_error(answer, 400, "VALIDATION_ERROR")
+
+
+def test_email_availability_is_true_then_false_in_any_case(client: Any) -> None:
+    path = "/v1/registration/email-availability"
+    pair = {"email": "juan.perez1@example.com", "email_confirmation": "juan.perez1@example.com"}
+    assert post(client, path, pair).body == {"available": True}
+    assert register(client, 1).status == 201
+    shouted = {"email": "JUAN.PEREZ1@EXAMPLE.COM", "email_confirmation": "Juan.Perez1@Example.com"}
+    answer = post(client, path, shouted)
+    assert (answer.status, answer.body) == (200, {"available": False})
+
+
+def test_email_availability_refuses_a_mismatched_confirmation(client: Any) -> None:
+    answer = post(
+        client,
+        "/v1/registration/email-availability",
+        {"email": "ana@example.com", "email_confirmation": "ana@example.org"},
+    )
+    error = assert_error(answer, 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"email_confirmation"}
+
+
+def test_email_availability_refuses_an_invalid_address(client: Any) -> None:
+    answer = post(
+        client,
+        "/v1/registration/email-availability",
+        {"email": "ana@", "email_confirmation": "ana@"},
+    )
+    assert "email" in assert_error(answer, 400, "VALIDATION_ERROR")["fields"]
+
+
+# Security codes (R-REG-11) ---------------------------------------------------------------------
+
+
+def test_code_request_answers_202_with_lifetime_and_resend_wait(client: Any) -> None:
+    answer = request_code(client, "ana@example.com")
+    assert answer.status == 202
+    assert answer.body == {"expires_in_seconds": 900, "resend_after_seconds": 60}
+
+
+def test_code_mail_has_the_subject_an_8_character_code_and_15_minutes(client: Any) -> None:
+    request_code(client, "Ana@Example.com")
+    [mail] = mails_to("Ana@example.com")
+    assert mail.subject == CODE_SUBJECT
+    code = last_code("Ana@example.com")
+    assert re.fullmatch(r"[2-9A-HJ-KMNP-Z]{8}", code)
+    assert "15 minutos" in mail.body
+    assert mail.source == get_settings().mail_sender
+
+
+def test_code_request_refuses_an_address_of_another_account(client: Any) -> None:
+    assert register(client, 1).status == 201
+    answer = request_code(client, "JUAN.PEREZ1@example.com")
+    assert_error(answer, 409, "EMAIL_TAKEN")
+
+
+def test_code_request_refuses_an_invalid_address(client: Any) -> None:
+    answer = request_code(client, "no es un correo")
+    assert set(assert_error(answer, 400, "VALIDATION_ERROR")["fields"]) == {"email"}
+
+
+def test_second_code_request_within_a_minute_is_throttled(client: Any, clock: FakeClock) -> None:
+    assert request_code(client, "ana@example.com").status == 202
+    clock.advance(15)
+    answer = request_code(client, "ANA@example.com")
+    assert_error(answer, 429, "TOO_MANY_REQUESTS")
+    assert answer.headers["Retry-After"] == "45"
+    assert len(mails_to("ana@example.com")) == 1
+    clock.advance(45)
+    assert request_code(client, "ana@example.com").status == 202
+
+
+def test_sixth_code_request_within_an_hour_is_throttled(client: Any, clock: FakeClock) -> None:
+    for _ in range(5):
+        assert request_code(client, "ana@example.com").status == 202
+        clock.advance(60)
+    answer = request_code(client, "ana@example.com")
+    assert_error(answer, 429, "TOO_MANY_REQUESTS")
+    assert answer.headers["Retry-After"] == str(3600 - 300)
+    assert len(mails_to("ana@example.com")) == 5
+
+
+def unverify_sender() -> None:
+    boto3.client("ses", region_name="us-east-1").delete_identity(
+        Identity=get_settings().mail_sender
+    )
+
+
+def verify_sender() -> None:
+    boto3.client("ses", region_name="us-east-1").verify_email_identity(
+        EmailAddress=get_settings().mail_sender
+    )
+
+
+def test_refused_mail_is_503_and_leaves_no_usable_code(client: Any) -> None:
+    body = registration_body(1)
+    unverify_sender()
+    answer = request_code(client, body["email"])
+    assert_error(answer, 503, "MAIL_UNAVAILABLE")
+    assert mails_to(body["email"]) == []
+    assert [item.code_hash for item in CodeModel.scan()] == [None]
+    for code in ("ABCDEFGH", "23456789"):
+        answer = post(client, "/v1/registration", {**body, "security_code": code})
+        assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+
+
+def test_after_a_refused_mail_an_immediate_retry_works(client: Any) -> None:
+    body = registration_body(1)
+    unverify_sender()
+    assert request_code(client, body["email"]).status == 503
+    verify_sender()
+    assert request_code(client, body["email"]).status == 202
+    body["security_code"] = last_code(body["email"])
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_code_is_stored_only_as_a_keyed_hash(client: Any) -> None:
+    request_code(client, "ana@example.com")
+    code = last_code("ana@example.com")
+    items = [item.serialize() for item in CodeModel.scan()]
+    assert len(items) == 1
+    dump = json.dumps(items)
+    assert code not in dump and code.lower() not in dump
+    assert re.fullmatch(r"[0-9a-f]{64}", items[0]["code_hash"]["S"])
+    # The TTL attribute DynamoDB purges by, and the expiry the code checks itself.
+    assert int(items[0]["expires_at"]["N"]) == int(runtime().clock()) + 900
+    assert "purge_at" in items[0]
+
+
+# Registration (R-REG-1 … R-REG-14) ---------------------------------------------------------------
+
+
+def test_registration_answers_201_with_id_mailbox_and_status(client: Any) -> None:
+    body = with_code(client, 1, user_id="Juan.Perez1")
+    answer = post(client, "/v1/registration", body)
+    assert answer.status == 201
+    assert answer.body == {
+        "user_id": "juan.perez1",
+        "senae_email": "juan.perez1@correo.aduana.gob.ec",
+        "status": "ACTIVE",
+    }
+
+
+def test_registration_stores_the_normalised_profile(client: Any) -> None:
+    body = with_code(
+        client,
+        1,
+        user_id=" Juan.Perez1 ",
+        name="  juan   Pérez ",
+        phone1="04-234-5678",
+        email="Juan.Perez1@EXAMPLE.com",
+        email_confirmation="juan.perez1@example.COM",
+    )
+    assert post(client, "/v1/registration", body).status == 201
+    user = UserModel.get("juan.perez1")
+    assert (user.name, user.phone1, user.email) == (
+        "juan Pérez",
+        "042345678",
+        "Juan.Perez1@example.com",
+    )
+    assert (user.province, user.city, user.status, user.version) == ("09", "0901", "ACTIVE", 1)
+    assert user.senae_email == "juan.perez1@correo.aduana.gob.ec"
+    assert claims() == {
+        "USERID#juan.perez1": "juan.perez1",
+        f"DOC#CEDULA#{cedula(1)}": "juan.perez1",
+        "EMAIL#juan.perez1@example.com": "juan.perez1",
+    }
+    [audit] = list(AuditModel.scan())
+    assert (audit.user_id, audit.event) == ("juan.perez1", "REGISTERED")
+
+
+def test_registration_of_a_foreigner_needs_no_province_or_city(client: Any) -> None:
+    body = with_code(client, 1, country="PE", province=None, city=None, mobile_operator=None)
+    body["mobile"] = None
+    assert post(client, "/v1/registration", body).status == 201
+    user = UserModel.get("juan.perez1")
+    assert (user.country, user.province, user.city, user.mobile) == ("PE", None, None, None)
+
+
+def test_registered_account_can_log_in_at_once_with_its_password(client: Any) -> None:
+    """R-GEN-4: approval is automatic; the password is stored as an argon2id hash."""
+    assert register(client, 1).status == 201
+    stored = UserModel.get("juan.perez1").password_hash
+    assert stored.startswith("$argon2id$")
+    assert "Clave2026segura" not in stored
+    assert passwords.verify_password(stored, "Clave2026segura")
+    assert not passwords.verify_password(stored, "Clave2026Segura")
+
+
+def test_welcome_mail_states_id_and_mailbox_and_never_the_password(client: Any) -> None:
+    assert register(client, 1).status == 201
+    mails = mails_to("juan.perez1@example.com")
+    assert len(mails) == 2 and mails[0].subject == CODE_SUBJECT
+    welcome = mails[-1]
+    assert welcome.subject != CODE_SUBJECT
+    assert "juan.perez1" in welcome.body
+    assert "juan.perez1@correo.aduana.gob.ec" in welcome.body
+    assert "Clave2026segura" not in welcome.body + welcome.subject
+
+
+def test_registration_reports_every_bad_field_at_once(client: Any) -> None:
+    body = registration_body(
+        1,
+        user_id="x",
+        name="J2",
+        password="corta",
+        password_confirmation="otra",
+        province="99",
+        address="Av",
+        phone1="12345",
+        mobile="123",
+        email="ana@",
+        email_confirmation="otra@example.com",
+    )
+    del body["document_number"]
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {
+        "user_id",
+        "document_number",
+        "name",
+        "password",
+        "password_confirmation",
+        "province",
+        "address",
+        "phone1",
+        "mobile",
+        "email",
+        "email_confirmation",
+    }
+    assert all(isinstance(message, str) and message for message in error["fields"].values())
+
+
+def test_registration_requires_every_mandatory_field(client: Any) -> None:
+    error = assert_error(post(client, "/v1/registration", {}), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {
+        "user_id",
+        "document_type",
+        "document_number",
+        "name",
+        "password",
+        "password_confirmation",
+        "country",
+        "address",
+        "phone1",
+        "email",
+        "email_confirmation",
+    }
+
+
+def test_registration_refuses_a_password_equal_to_the_id_or_document(client: Any) -> None:
+    body = registration_body(1, password="Juan.Perez1", password_confirmation="Juan.Perez1")
+    body["user_id"] = "juan.perez1"
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"password"}
+    body = registration_body(
+        1, document_type="PASAPORTE", document_number="AB1234567", password="ab1234567"
+    )
+    body["password_confirmation"] = "ab1234567"
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"password"}
+
+
+def test_registration_refuses_a_common_password(client: Any) -> None:
+    body = registration_body(1, password="Password123", password_confirmation="Password123")
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"password"}
+
+
+def test_registration_with_only_a_bad_cedula_is_invalid_document(client: Any) -> None:
+    body = registration_body(1, document_number="1710034066")
+    error = assert_error(post(client, "/v1/registration", body), 400, "INVALID_DOCUMENT")
+    assert set(error["fields"]) == {"document_number"}
+
+
+def test_field_checks_come_before_the_security_code(client: Any) -> None:
+    body = registration_body(1, phone1="12", security_code="")
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert set(error["fields"]) == {"phone1"}
+
+
+def test_register_refuses_when_no_code_was_requested(client: Any) -> None:
+    answer = post(client, "/v1/registration", registration_body(1, security_code="ABCDEFGH"))
+    assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+
+
+def test_register_refuses_an_empty_code(client: Any) -> None:
+    body = with_code(client, 1)
+    for empty in ("", None, "   "):
+        answer = post(client, "/v1/registration", {**body, "security_code": empty})
+        assert_error(answer, 400, "SECURITY_CODE_REQUIRED")
+
+
+def test_register_refuses_a_wrong_code_and_accepts_the_right_one_in_any_case(
+    client: Any,
+) -> None:
+    body = with_code(client, 1)
+    right = body["security_code"]
+    answer = post(client, "/v1/registration", {**body, "security_code": wrong_code(right)})
+    assert_error(answer, 400, "SECURITY_CODE_INVALID")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    lower = f" {right[:4].lower()}-{right[4:].lower()} "
+    assert post(client, "/v1/registration", {**body, "security_code": lower}).status == 201
+
+
+def test_register_refuses_an_expired_code(client: Any, clock: FakeClock) -> None:
+    body = with_code(client, 1)
+    clock.advance(901)
+    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_EXPIRED")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+
+
+def test_register_accepts_a_code_just_inside_its_lifetime(client: Any, clock: FakeClock) -> None:
+    body = with_code(client, 1)
+    clock.advance(899)
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_register_locks_the_code_after_5_wrong_tries(client: Any, clock: FakeClock) -> None:
+    body = with_code(client, 1)
+    wrong = {**body, "security_code": wrong_code(body["security_code"])}
+    for _ in range(4):
+        assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_INVALID")
+    assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_LOCKED")
+    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_LOCKED")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    # A new code works again.
+    clock.advance(60)
+    assert request_code(client, body["email"]).status == 202
+    body["security_code"] = last_code(body["email"])
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_register_refuses_a_used_code(client: Any) -> None:
+    body = with_code(client, 1)
+    assert post(client, "/v1/registration", body).status == 201
+    again = {**registration_body(2), "email": body["email"], "email_confirmation": body["email"]}
+    again["security_code"] = body["security_code"]
+    assert_error(post(client, "/v1/registration", again), 400, "SECURITY_CODE_INVALID")
+    assert counts() == {"users": 1, "claims": 3, "audit": 1}
+
+
+def test_register_refuses_a_replaced_code(client: Any, clock: FakeClock) -> None:
+    body = with_code(client, 1)
+    first = body["security_code"]
+    clock.advance(60)
+    request_code(client, body["email"])
+    second = last_code(body["email"])
+    if first != second:
+        answer = post(client, "/v1/registration", {**body, "security_code": first})
+        assert_error(answer, 400, "SECURITY_CODE_INVALID")
+    assert post(client, "/v1/registration", {**body, "security_code": second}).status == 201
+
+
+def test_taken_id_is_409_in_any_case_and_writes_nothing(client: Any) -> None:
+    assert register(client, 1).status == 201
+    before = counts()
+    body = with_code(client, 2, user_id="JUAN.Perez1")
+    assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+    assert counts() == before == {"users": 1, "claims": 3, "audit": 1}
+    assert set(claims().values()) == {"juan.perez1"}
+    # The code was not consumed: the same person picks another ID and finishes.
+    answer = post(client, "/v1/registration", {**body, "user_id": "juan.perez2"})
+    assert answer.status == 201
+
+
+def test_taken_document_is_409_and_writes_nothing(client: Any) -> None:
+    assert register(client, 1).status == 201
+    spaced = f"{cedula(1)[:3]} {cedula(1)[3:9]}-{cedula(1)[9]}"
+    body = with_code(client, 2, document_number=spaced)
+    assert_error(post(client, "/v1/registration", body), 409, "DOCUMENT_TAKEN")
+    assert counts() == {"users": 1, "claims": 3, "audit": 1}
+    assert set(claims().values()) == {"juan.perez1"}
+
+
+def test_email_taken_meanwhile_is_409_and_writes_nothing(client: Any) -> None:
+    """Someone else's account took the address after this person's code was mailed."""
+    body = with_code(client, 1)
+    ClaimModel("EMAIL#juan.perez1@example.com", owner="otro.usuario").save()
+    assert_error(post(client, "/v1/registration", body), 409, "EMAIL_TAKEN")
+    assert counts() == {"users": 0, "claims": 1, "audit": 0}
+
+
+def test_id_conflict_is_reported_before_document_and_email(client: Any) -> None:
+    assert register(client, 1).status == 201
+    body = with_code(client, 2, user_id="juan.perez1", document_number=cedula(1))
+    ClaimModel("EMAIL#juan.perez2@example.com", owner="otro.usuario").save()
+    assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+
+
+# Malformed requests: 400 in the error shape, never a 500 (api.md "Statuses") ------------------
+
+
+MALFORMED_BODIES = {
+    "not json": "not json",
+    "truncated json": '{"user_id": "juan',
+    "json array": "[1, 2]",
+    "json string": '"juan.perez"',
+    "json number": "42",
+    "json null": "null",
+    "empty body": "",
+    "invalid utf-8": b'{"user_id": "\xff\xfe"}',
+    "deep nesting": "[" * 20_000 + "]" * 20_000,
+    "nested object": '{"":' * 13_000 + "1" + "}" * 13_000,
+    "lone surrogate": '{"user_id": "\\ud800juan", "email": "a\\udfff@example.com"}',
+    "huge integer": '{"user_id": ' + "9" * 5000 + "}",
+}
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+@pytest.mark.parametrize("name", list(MALFORMED_BODIES))
+def test_malformed_body_is_400_in_the_error_shape(client: Any, path: str, name: str) -> None:
+    answer = post(client, path, MALFORMED_BODIES[name])
+    assert_error(answer, 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+def test_body_over_64_kib_is_refused(client: Any, path: str) -> None:
+    body = json.dumps({"user_id": "juan.perez", "address": "x" * (64 * 1024)})
+    assert_error(post(client, path, body), 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("path", POST_ROUTES)
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/xml", "application/x-www-form-urlencoded", "image/png"],
+)
+def test_wrong_content_type_is_refused_in_the_error_shape(
+    client: Any, path: str, content_type: str
+) -> None:
+    answer = post(
+        client, path, json.dumps({"user_id": "juan.perez"}), **{"Content-Type": content_type}
+    )
+    assert_error(answer, 400, "VALIDATION_ERROR")
+
+
+def test_json_with_charset_is_accepted(client: Any) -> None:
+    answer = post(
+        client,
+        "/v1/registration/user-id-availability",
+        {"user_id": "juan.perez"},
+        **{"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert (answer.status, answer.body) == (200, {"available": True})
+
+
+@pytest.mark.parametrize(
+    "field", ["user_id", "document_number", "name", "email", "phone1", "province", "password"]
+)
+@pytest.mark.parametrize("value", [123, 1.5, True, ["x"], {"x": 1}])
+def test_wrongly_typed_field_is_reported_for_that_field(
+    client: Any, field: str, value: Any
+) -> None:
+    body = registration_body(1, **{field: value})
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert field in error["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/registration/user-id-availability", {"user_id": 42}),
+        ("/v1/registration/document-availability", {"document_type": [], "document_number": 1}),
+        ("/v1/registration/email-availability", {"email": 1, "email_confirmation": None}),
+        ("/v1/registration/security-code", {"email": {"a": "b"}}),
+    ],
+)
+def test_wrongly_typed_availability_input_is_400(client: Any, path: str, body: dict) -> None:
+    assert_error(post(client, path, body), 400, "VALIDATION_ERROR")
+
+
+def test_lone_surrogates_in_code_or_password_are_400_not_500(client: Any) -> None:
+    """A JSON "\\ud800" escape passes every field rule but cannot be hashed."""
+    body = with_code(client, 1)
+    for fields_ in (
+        {"security_code": "ABCD\\ud800EFG"},
+        {"password": "Clave2026\\udc00x", "password_confirmation": "Clave2026\\udc00x"},
+    ):
+        raw = json.dumps({**body, **dict.fromkeys(fields_, "@@")})
+        for value in fields_.values():
+            raw = raw.replace('"@@"', f'"{value}"', 1)
+        assert "@@" not in raw and "\\ud" in raw
+        answer = post(client, "/v1/registration", raw)
+        assert_error(answer, 400, "VALIDATION_ERROR")
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_control_characters_in_fields_are_refused(client: Any) -> None:
+    body = registration_body(1, address="Av. 9 de\x00 Octubre", name="Juan\x07 Pérez")
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert {"address", "name"} <= set(error["fields"])
+
+
+# Health and configuration -------------------------------------------------------------------------
+
+
+def test_health_is_ok_when_the_tables_are_reachable(client: Any) -> None:
+    answer = call(client, "GET", "/v1/health")
+    assert (answer.status, answer.body) == (200, {"status": "ok"})
+
+
+def test_health_is_503_when_a_table_is_missing(client: Any) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").delete_table(
+        TableName=get_settings().claims_table
+    )
+    assert_error(call(client, "GET", "/v1/health"), 503, "SERVICE_UNAVAILABLE")
+
+
+def test_missing_table_is_503_service_unavailable_not_500(client: Any) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").delete_table(
+        TableName=get_settings().claims_table
+    )
+    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "juan.perez"})
+    assert_error(answer, 503, "SERVICE_UNAVAILABLE")
+
+
+@pytest.fixture
+def code_ttl_120(client: Any, clock: FakeClock) -> Iterator[None]:
+    """SECURITY_CODE_TTL_SECONDS=120, read the way Lambda reads it: once, at the first use.
+
+    Settings and the runtime are cached per process, so both caches are cleared around the
+    test; the values are loaded here, outside any request, because chalice.test.Client exports
+    the stage's own SECURITY_CODE_TTL_SECONDS while a request runs.
+    """
+    previous = os.environ.get("SECURITY_CODE_TTL_SECONDS")
+    os.environ["SECURITY_CODE_TTL_SECONDS"] = "120"
+    get_settings.cache_clear()
+    runtime.cache_clear()
+    runtime().clock = clock
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SECURITY_CODE_TTL_SECONDS", None)
+        else:
+            os.environ["SECURITY_CODE_TTL_SECONDS"] = previous
+        get_settings.cache_clear()
+        runtime.cache_clear()
+
+
+def test_code_lifetime_follows_security_code_ttl_seconds(
+    client: Any, clock: FakeClock, code_ttl_120: None
+) -> None:
+    body = registration_body(1)
+    answer = request_code(client, body["email"])
+    assert answer.body == {"expires_in_seconds": 120, "resend_after_seconds": 60}
+    assert "2 minutos" in mails_to(body["email"])[-1].body
+    body["security_code"] = last_code(body["email"])
+    clock.advance(120)
+    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_EXPIRED")
