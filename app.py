@@ -10,7 +10,7 @@ from chalice import Chalice, CORSConfig
 
 from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.handlers import catalogs, meta, registration
+from chalicelib.handlers import account, catalogs, meta, registration, sessions
 
 settings = get_settings()
 
@@ -25,5 +25,5 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 
-for blueprint in (catalogs.bp, registration.bp, meta.bp):
+for blueprint in (catalogs.bp, registration.bp, sessions.bp, account.bp, meta.bp):
     app.register_blueprint(blueprint)

@@ -13,9 +13,12 @@ from functools import cache
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
+from chalicelib.domain.accounts import AccountDeps
+from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
 from chalicelib.domain.ports import Clock
 from chalicelib.domain.registration import RegistrationDeps
 from chalicelib.domain.security_codes import CodePolicy
+from chalicelib.domain.sessions import SessionDeps, SessionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +100,52 @@ class Runtime:
             hash_key=self.hash_key,
             code_policy=self.code_policy,
             senae_mail_domain=s.senae_mail_domain,
+        )
+
+    def password_gate(self) -> PasswordGate:
+        from chalicelib.store.accounts import DynamoAccountStore
+
+        s = self.settings
+        policy = LockoutPolicy(
+            max_failures=s.login_max_failures,
+            window_seconds=s.login_failure_window_seconds,
+            lock_seconds=s.login_lock_seconds,
+        )
+        return PasswordGate(DynamoAccountStore(), self.clock, policy)
+
+    def sessions(self) -> SessionDeps:
+        from chalicelib.store.accounts import DynamoAccountStore
+        from chalicelib.store.sessions import DynamoSessionStore
+
+        s = self.settings
+        return SessionDeps(
+            accounts=DynamoAccountStore(),
+            sessions=DynamoSessionStore(),
+            gate=self.password_gate(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            policy=SessionPolicy(
+                idle_seconds=s.session_idle_seconds,
+                absolute_seconds=s.session_absolute_seconds,
+            ),
+        )
+
+    def accounts(self) -> AccountDeps:
+        from chalicelib.mail.ses import SesMailer
+        from chalicelib.store.accounts import DynamoAccountStore
+        from chalicelib.store.claims import DynamoClaimStore
+        from chalicelib.store.codes import DynamoCodeStore
+
+        s = self.settings
+        return AccountDeps(
+            accounts=DynamoAccountStore(),
+            claims=DynamoClaimStore(),
+            codes=DynamoCodeStore(),
+            mailer=SesMailer(s.mail_sender, s.region),
+            gate=self.password_gate(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            code_policy=self.code_policy,
         )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest.mock import patch
 
 from stdnum.ec import ci
 
@@ -77,3 +80,40 @@ def register(client: Any, n: int = 1, **overrides: Any) -> Answer:
     assert answer.status == 202, answer.body
     body["security_code"] = last_code(body["email"])
     return post(client, "/v1/registration", body)
+
+
+PASSWORD = "Clave2026segura"
+
+
+def log_in(client: Any, user_id: str = "juan.perez1", password: str = PASSWORD) -> Answer:
+    return post(client, "/v1/sessions", {"user_id": user_id, "password": password})
+
+
+def bearer(token: str) -> dict[str, str]:
+    """Headers for an authenticated call: `call(client, "GET", path, **bearer(token))`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def signed_in(client: Any, n: int = 1, **overrides: Any) -> str:
+    """Register user n and log in; the session's token."""
+    assert register(client, n, **overrides).status == 201
+    body = registration_body(n, **overrides)
+    answer = log_in(client, body["user_id"], body["password"])
+    assert answer.status == 201, answer.body
+    return str(answer.body["token"])
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[str]]:
+    """Every AWS API call made inside the block, as "service:Operation" (budgets, not speed)."""
+    from botocore.client import BaseClient
+
+    calls: list[str] = []
+    original = BaseClient._make_api_call
+
+    def counting(self: Any, operation_name: str, api_params: Any) -> Any:
+        calls.append(f"{self.meta.service_model.service_name}:{operation_name}")
+        return original(self, operation_name, api_params)
+
+    with patch.object(BaseClient, "_make_api_call", counting):
+        yield calls

@@ -71,6 +71,8 @@ class User:
     failed_logins: list[int] = field(default_factory=list)
     locked_until: int = 0
     must_recover_password: bool = False
+    deactivation_reason: str | None = None
+    deactivated_at: str | None = None
 
 
 PROFILE_FIELDS = (
@@ -104,6 +106,7 @@ class AuditEvent:
     source_ip: str
     fields: tuple[str, ...] = ()
     detail: str = ""
+    user_agent: str = ""
 
 
 class CodeStore(Protocol):
@@ -140,3 +143,114 @@ class Mailer(Protocol):
 
 class StaleCode(Exception):
     """The stored code changed between read and write (a concurrent request won)."""
+
+
+# Accounts and sessions (R-AUTH-*, R-MOD-*, R-DEL-*) -------------------------------------------
+
+STATUS_ACTIVE = "ACTIVE"
+STATUS_DEACTIVATED = "DEACTIVATED"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from, for the audit trail (R-MOD-8) and the notices."""
+
+    source_ip: str
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class LoginState:
+    """Failed password attempts still inside the window, and the lock they caused (R-AUTH-2)."""
+
+    failures: tuple[int, ...] = ()
+    locked_until: int = 0
+
+
+@dataclass(frozen=True)
+class Session:
+    """A log-in; the token itself is never stored, only its keyed hash."""
+
+    token_hash: str
+    user_id: str
+    epoch: int
+    created_at: int
+    last_seen: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class EmailMove:
+    """The EMAIL claim moving from the old address to the new one (R-MOD-6)."""
+
+    old_key: str
+    new_key: str
+    code: CodeRecord
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """Everything one save changes, written in one transaction conditional on `version`."""
+
+    user_id: str
+    version: int
+    updated_at: str
+    # Attribute name -> new value; None removes the attribute (an emptied optional field).
+    values: dict[str, str | None]
+    audit: tuple[AuditEvent, ...]
+    password_hash: str | None = None
+    session_epoch: int | None = None
+    # The session that made the change stays valid when the epoch moves (token hash).
+    keep_session: str | None = None
+    email: EmailMove | None = None
+
+
+class SessionStore(Protocol):
+    def load(self, token_hash: str, user_id: str) -> tuple[Session | None, User | None]:
+        """The session and its user, in one read."""
+        ...
+
+    def touch(self, session: Session) -> bool:
+        """Store the session's new last_seen/expires_at; False when it no longer exists."""
+        ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+
+class AccountStore(Protocol):
+    def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
+        """The user and its lock-out state; for an ID with no account, the lock-out state kept
+        for that ID. One read either way, so both cost the same (R-AUTH-2)."""
+        ...
+
+    def save_login_state(
+        self,
+        user_id: str,
+        *,
+        known: bool,
+        before: LoginState,
+        after: LoginState,
+        audit: AuditEvent | None = None,
+    ) -> bool:
+        """Write `after` if the stored state is still `before` (False: someone else wrote first)."""
+        ...
+
+    def open_session(
+        self,
+        session: Session,
+        audit: AuditEvent,
+        *,
+        reset_failures: bool,
+        rehash: tuple[str, str] | None = None,
+    ) -> None:
+        """Store the session and its audit item, clear failed attempts and replace the password
+        hash (old, new) when asked, in one write. InvalidCredentials if the hash changed."""
+        ...
+
+    def change(self, change: AccountChange) -> None:
+        """One transaction; StaleUpdate, EmailTaken or SecurityCodeInvalid when refused."""
+        ...
+
+    def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
+        """Status, claims, sessions and audit in one transaction; StaleUpdate if not active."""
+        ...

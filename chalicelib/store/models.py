@@ -61,6 +61,7 @@ class UserModel(Model):
     locked_until = NumberAttribute(default=0)
     must_recover_password = BooleanAttribute(default=False)
     deactivation_reason = UnicodeAttribute(null=True)
+    deactivated_at = UnicodeAttribute(null=True)
 
 
 class ClaimModel(Model):
@@ -115,6 +116,7 @@ class AuditModel(Model):
     source_ip = UnicodeAttribute()
     fields = UnicodeSetAttribute(null=True)
     detail = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
 
 
 class LimitModel(Model):
@@ -126,6 +128,10 @@ class LimitModel(Model):
     key = UnicodeAttribute(hash_key=True)
     count = NumberAttribute(default=0)
     expires_at = NumberAttribute()
+    # `LOGIN#<id>` for an ID with no account: the same lock-out state a user item keeps, so that a
+    # wrong ID and a wrong password answer alike, lock-out included (R-AUTH-2).
+    failed_logins = ListAttribute(of=NumberAttribute, null=True)
+    locked_until = NumberAttribute(null=True)
 
 
 ALL_MODELS: tuple[type[Model], ...] = (

@@ -1,0 +1,195 @@
+"""Reading the account routes' bodies (R-AUTH-1, R-MOD-2 … R-MOD-6, R-DEL-1).
+
+The field rules are registration's (chalicelib/domain/forms.py and fields.py), called, not
+copied (R-MOD-5). Each reader reports every bad field at once, before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain import errors, fields, forms
+from chalicelib.domain.forms import Contact, Problems
+from chalicelib.domain.ports import User
+
+REASON_MIN, REASON_MAX = 10, 500
+
+
+def _verbatim(value: str) -> str:
+    return value
+
+
+# Log-in ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoginForm:
+    user_id: str
+    password: str
+
+
+def read_login(body: Mapping[str, Any]) -> LoginForm:
+    problems = Problems()
+    user_id = forms.read_text(body, "user_id", problems, fields.normalise_user_id)
+    password = forms.read_text(body, "password", problems, _verbatim)
+    problems.add("user_id", fields.REQUIRED if not user_id else None)
+    problems.add("password", fields.REQUIRED if not password else None)
+    problems.raise_if_any()
+    return LoginForm(user_id, password)
+
+
+def read_password(body: Mapping[str, Any], name: str) -> str:
+    problems = Problems()
+    password = forms.read_text(body, name, problems, _verbatim)
+    problems.add(name, fields.REQUIRED if not password else None)
+    problems.raise_if_any()
+    return password
+
+
+# Modify (PUT /v1/account) ----------------------------------------------------------------------
+
+LOCKED_MESSAGES = {
+    "user_id": "El ID de usuario no se puede modificar. Para usar otro ID, dé de baja esta "
+    "cuenta y registre un nuevo usuario.",
+    "document_type": "El tipo de documento no se puede modificar. Para usar otro documento, dé "
+    "de baja esta cuenta y registre un nuevo usuario.",
+    "document_number": "El número de documento no se puede modificar. Para usar otro documento, "
+    "dé de baja esta cuenta y registre un nuevo usuario.",
+    "senae_email": "El correo SENAE se asigna con el ID de usuario y no se puede modificar.",
+}
+
+_LOCKED_NORMALISERS: dict[str, Callable[[str], str]] = {
+    "user_id": fields.normalise_user_id,
+    "document_type": lambda v: v.strip().upper(),
+    "document_number": fields.normalise_document_number,
+    "senae_email": fields.email_key,
+}
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    current: str
+    new: str
+
+
+@dataclass(frozen=True)
+class AccountUpdateForm:
+    version: int
+    contact: Contact
+    # None: the address stays (keep_email, or the same address given again).
+    email: str | None
+    security_code: str
+    password: PasswordChange | None
+
+
+def refuse_locked_fields(body: Mapping[str, Any], user: User) -> None:
+    """R-MOD-2: a locked field sent with another value; unchanged or empty is harmless."""
+    stored = {
+        "user_id": user.user_id,
+        "document_type": user.document_type,
+        "document_number": user.document_number,
+        "senae_email": fields.email_key(user.senae_email),
+    }
+    refused: dict[str, str] = {}
+    for name, normalise in _LOCKED_NORMALISERS.items():
+        value = body.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str) or normalise(value) != stored[name]:
+            refused[name] = LOCKED_MESSAGES[name]
+    if refused:
+        raise errors.FieldNotModifiable(fields=refused)
+
+
+def _read_version(body: Mapping[str, Any], problems: Problems) -> int:
+    value = body.get("version")
+    if value is None:
+        problems.add("version", fields.REQUIRED)
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.add("version", "Valor no válido: debe ser el número de versión leído.")
+        return 0
+    return value
+
+
+def _location_cleared_outside_ecuador(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """R-MOD-5: province and city exist only for Ecuador, so another country clears them.
+
+    A form that switched the country away from Ecuador may still send the old province and
+    city; they are dropped rather than refused.
+    """
+    country = body.get("country")
+    if isinstance(country, str) and country.strip().upper() != "EC":
+        return {**body, "province": None, "city": None}
+    return body
+
+
+def _read_password_change(
+    body: Mapping[str, Any], user: User, problems: Problems
+) -> PasswordChange | None:
+    """R-MOD-4. Asked for by a new password; the current one alone (verified earlier with the
+    form's button and sent along) changes nothing."""
+    current = forms.read_text(body, "current_password", problems, _verbatim)
+    new = forms.read_text(body, "new_password", problems, _verbatim)
+    confirmation = forms.read_text(body, "new_password_confirmation", problems, _verbatim)
+    if not (new or confirmation):
+        return None
+    problems.add("current_password", fields.REQUIRED if not current else None)
+    problems.add(
+        "new_password",
+        fields.check_password(new, user_id=user.user_id, document_number=user.document_number),
+    )
+    if new and new == current:
+        problems.add("new_password", "La nueva contraseña debe ser distinta de la actual.")
+    problems.add(
+        "new_password_confirmation",
+        fields.check_confirmation(new, confirmation, what="la nueva contraseña"),
+    )
+    return PasswordChange(current, new)
+
+
+def read_account_update(body: Mapping[str, Any], user: User) -> AccountUpdateForm:
+    """Locked fields first (FIELD_NOT_MODIFIABLE), then every field rule at once."""
+    refuse_locked_fields(body, user)
+    problems = Problems()
+    version = _read_version(body, problems)
+    contact = forms.read_contact(_location_cleared_outside_ecuador(body), problems)
+    keep_email = forms.read_bool(body, "keep_email", problems, default=False)
+    email: str | None = None
+    code = ""
+    if not keep_email:
+        email = forms.read_email_pair(body, problems)
+        code = forms.read_text(body, "security_code", problems, fields.normalise_security_code)
+        # The current address typed again is a "keep", whatever the radio button said.
+        if "email" not in problems and fields.email_key(email) == fields.email_key(user.email):
+            email, code = None, ""
+    password = _read_password_change(body, user, problems)
+    problems.raise_if_any()
+    return AccountUpdateForm(version, contact, email, code, password)
+
+
+# Deactivation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeactivationForm:
+    reason: str
+    password: str
+
+
+def read_deactivation(body: Mapping[str, Any]) -> DeactivationForm:
+    """R-DEL-1: a reason of 10–500 characters and the password."""
+    problems = Problems()
+    reason = forms.read_text(body, "reason", problems, fields.normalise_text)
+    password = forms.read_text(body, "password", problems, _verbatim)
+    if not reason:
+        problems.add("reason", fields.REQUIRED)
+    elif not REASON_MIN <= len(reason) <= REASON_MAX:
+        problems.add("reason", f"Escriba el motivo en {REASON_MIN} a {REASON_MAX} caracteres.")
+    elif fields._has_control_chars(reason):
+        problems.add("reason", "El motivo contiene caracteres no permitidos.")
+    problems.add("password", fields.REQUIRED if not password else None)
+    problems.raise_if_any()
+    return DeactivationForm(reason, password)

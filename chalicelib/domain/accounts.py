@@ -1,0 +1,261 @@
+"""The logged-in user's account: profile, modification, password and e-mail change, deactivation
+(R-MOD-1 … R-MOD-8, R-DEL-1, R-DEL-2).
+
+Every change is checked in full before anything is written, then written in one transaction
+together with its audit items, conditional on the `version` the person read (R-MOD-7): a
+refused save changes nothing. Mails go out after the commit; a failed notice is logged, never
+turned into a failed save, because the change has already happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.domain import errors, messages, names, passwords, security_codes
+from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
+from chalicelib.domain.fields import email_key
+from chalicelib.domain.lockout import PasswordGate, login_state
+from chalicelib.domain.ports import (
+    PROFILE_FIELDS,
+    PURPOSE_EMAIL_CHANGE,
+    AccountChange,
+    AccountStore,
+    AuditEvent,
+    ClaimStore,
+    Clock,
+    CodeStore,
+    EmailMove,
+    Mailer,
+    Origin,
+    User,
+)
+from chalicelib.domain.registration import email_available, iso
+from chalicelib.domain.sessions import Caller
+
+log = logging.getLogger(__name__)
+
+# The editable profile fields (R-MOD-5), in the form's order; their names go to the audit trail.
+CONTACT_FIELDS = (
+    "name",
+    "country",
+    "province",
+    "city",
+    "address",
+    "phone1",
+    "phone2",
+    "mobile_operator",
+    "mobile",
+    "fax",
+)
+
+SAME_ADDRESS = (
+    "Este es el correo electrónico que ya tiene registrado. Para conservarlo, elija «Sí» en "
+    "«¿Desea mantener el mismo correo electrónico?»."
+)
+
+
+@dataclass
+class AccountDeps:
+    accounts: AccountStore
+    claims: ClaimStore
+    codes: CodeStore
+    mailer: Mailer
+    gate: PasswordGate
+    clock: Clock
+    hash_key: bytes
+    code_policy: security_codes.CodePolicy
+
+
+def profile(user: User) -> dict[str, Any]:
+    """R-MOD-1: what api.md lists, and by construction nothing else (no hash, no code)."""
+    return {name: getattr(user, name) for name in PROFILE_FIELDS}
+
+
+def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
+    """The form's "verify" button (R-MOD-4); a wrong password counts toward the lock-out."""
+    user = caller.user
+    deps.gate.check(user.user_id, user, login_state(user), password, caller.origin)
+    deps.gate.clear(user)
+
+
+def email_available_for(deps: AccountDeps, caller: Caller, email: str) -> bool:
+    """The account's own address counts as available."""
+    return email_available(deps.claims, email, owner=caller.user.user_id)
+
+
+def request_email_change_code(
+    deps: AccountDeps, caller: Caller, email: str
+) -> security_codes.CodeIssued:
+    """R-MOD-6: a code to the *new* address, under a purpose of its own (never usable to
+    register), throttled per address like registration's (R-REG-11)."""
+    user = caller.user
+    if email_key(email) == email_key(user.email):
+        raise errors.ValidationFailed(fields={"email": SAME_ADDRESS})
+    if not email_available(deps.claims, email, owner=user.user_id):
+        raise errors.EmailTaken()
+    return security_codes.issue_code(
+        email=email,
+        email_key=email_key(email),
+        purpose=PURPOSE_EMAIL_CHANGE,
+        codes=deps.codes,
+        mailer=deps.mailer,
+        clock=deps.clock,
+        key=deps.hash_key,
+        policy=deps.code_policy,
+        render=messages.security_code,
+    )
+
+
+def _changed_contact(user: User, form: AccountUpdateForm) -> dict[str, str | None]:
+    contact = form.contact
+    return {
+        name: getattr(contact, name)
+        for name in CONTACT_FIELDS
+        if getattr(contact, name) != getattr(user, name)
+    }
+
+
+def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -> User:
+    """PUT /v1/account. Order of refusals: stale data, name rule, current password, e-mail
+    code; then one transaction that the store refuses as a whole (R-MOD-7)."""
+    user, origin = caller.user, caller.origin
+    if form.version != user.version:
+        raise errors.StaleUpdate()
+    values = _changed_contact(user, form)
+    if "name" in values and not names.is_correction(user.name, form.contact.name):
+        raise errors.NameChangeNotAllowed(
+            fields={"name": errors.NameChangeNotAllowed.default_message}
+        )
+    if form.password is not None:
+        deps.gate.check(user.user_id, user, login_state(user), form.password.current, origin)
+
+    move: EmailMove | None = None
+    if form.email is not None:
+        new_key = email_key(form.email)
+        record = deps.codes.get(new_key, PURPOSE_EMAIL_CHANGE)
+        checked = security_codes.check_code(
+            record=record,
+            given=form.security_code,
+            codes=deps.codes,
+            clock=deps.clock,
+            key=deps.hash_key,
+            policy=deps.code_policy,
+        )
+        move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
+        values["email"] = form.email
+
+    if not values and form.password is None:
+        # Nothing differs: no write, no new version, no audit item.
+        return user
+
+    now_epoch = deps.clock()
+    now = iso(now_epoch)
+    audit = _audit_items(user, values, form, now, origin)
+    change = AccountChange(
+        user_id=user.user_id,
+        version=user.version,
+        updated_at=now,
+        values=values,
+        audit=audit,
+        email=move,
+    )
+    if form.password is not None:
+        change = replace(
+            change,
+            password_hash=passwords.hash_password(form.password.new),
+            session_epoch=user.session_epoch + 1,
+            keep_session=caller.session.token_hash,
+        )
+    deps.accounts.change(change)
+
+    updated = replace(user, **values, version=user.version + 1, updated_at=now)
+    if change.password_hash is not None and change.session_epoch is not None:
+        updated = replace(
+            updated,
+            password_hash=change.password_hash,
+            session_epoch=change.session_epoch,
+            failed_logins=[],
+            locked_until=0,
+        )
+    _notify(deps.mailer, user, updated, now_epoch, origin.source_ip)
+    return updated
+
+
+def _audit_items(
+    user: User, values: dict[str, str | None], form: AccountUpdateForm, now: str, origin: Origin
+) -> tuple[AuditEvent, ...]:
+    """R-MOD-8: names of the changed fields, never a secret's value."""
+
+    def event(name: str, changed: tuple[str, ...], detail: str = "") -> AuditEvent:
+        return AuditEvent(
+            user.user_id,
+            name,
+            now,
+            origin.source_ip,
+            fields=changed,
+            detail=detail,
+            user_agent=origin.user_agent,
+        )
+
+    items = []
+    contact = tuple(name for name in CONTACT_FIELDS if name in values)
+    if contact:
+        items.append(event("PROFILE_UPDATED", contact))
+    if "email" in values:
+        items.append(event("EMAIL_CHANGED", ("email",), f"{user.email} -> {values['email']}"))
+    if form.password is not None:
+        items.append(event("PASSWORD_CHANGED", ("password",)))
+    return tuple(items)
+
+
+def _notify(mailer: Mailer, before: User, after: User, when: float, source_ip: str) -> None:
+    notices = []
+    if after.email != before.email:
+        notices.append(
+            (
+                before.email,
+                messages.email_replaced(
+                    before.user_id, after.email, messages.ecuador_time(when), source_ip
+                ),
+            )
+        )
+    if after.password_hash != before.password_hash:
+        notices.append(
+            (
+                after.email,
+                messages.password_changed(before.user_id, messages.ecuador_time(when), source_ip),
+            )
+        )
+    for to, mail in notices:
+        _send_notice(mailer, to, mail, before.user_id)
+
+
+def _send_notice(mailer: Mailer, to: str, mail: messages.Mail, user_id: str) -> None:
+    """The change is committed whether or not its notice goes out; operators see the log."""
+    try:
+        mailer.send(to, *mail)
+    except errors.MailUnavailable:
+        log.warning("account notice not sent", extra={"user_id": user_id, "subject": mail[0]})
+
+
+def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> None:
+    """R-DEL-1, R-DEL-2: status, released document and e-mail, ended sessions, audit: one
+    transaction. The ID's claim stays, so the ID is never reused."""
+    user, origin = caller.user, caller.origin
+    deps.gate.check(user.user_id, user, login_state(user), form.password, origin)
+    now_epoch = deps.clock()
+    now = iso(now_epoch)
+    audit = AuditEvent(
+        user.user_id,
+        "DEACTIVATED",
+        now,
+        origin.source_ip,
+        fields=("status",),
+        detail=form.reason,
+        user_agent=origin.user_agent,
+    )
+    deps.accounts.deactivate(user, reason=form.reason, at=now, audit=audit)
+    mail = messages.deactivated(user.user_id, messages.ecuador_time(now_epoch), origin.source_ip)
+    _send_notice(deps.mailer, user.email, mail, user.user_id)

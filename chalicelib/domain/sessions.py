@@ -1,0 +1,157 @@
+"""Log-in, the session check every authenticated route goes through, and log-out (R-AUTH-1 … 4).
+
+Design
+- A token is ``<user_id>.<256 random bits, URL-safe>``. Only its keyed hash is stored, as the key
+  of the session item, with the user ID, the user's ``session_epoch`` at log-in, ``created_at``,
+  ``last_seen`` and ``expires_at`` (the table's TTL attribute, which DynamoDB applies lazily: the
+  code checks the times itself).
+- Carrying the user ID in the token lets one BatchGetItem read the session *and* the user
+  together: an authenticated request costs one DynamoDB call, plus one UpdateItem at most once a
+  minute to move ``last_seen`` forward (so the idle timeout is honoured to within that minute).
+- Changing the password or deactivating bumps ``users.session_epoch``: every session carrying an
+  older epoch stops working at once, with no scan of the sessions table (R-AUTH-4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from chalicelib.domain import errors, passwords, tokens
+from chalicelib.domain.fields import normalise_user_id
+from chalicelib.domain.lockout import PasswordGate
+from chalicelib.domain.ports import (
+    STATUS_ACTIVE,
+    AccountStore,
+    AuditEvent,
+    Clock,
+    Origin,
+    Session,
+    SessionStore,
+    User,
+)
+from chalicelib.domain.registration import iso
+
+TOKEN_BYTES = 32
+# The user-ID part follows R-REG-1's shape; the secret is token_urlsafe(32): 43 characters.
+_TOKEN = re.compile(r"([a-z0-9][a-z0-9._-]{3,19})\.([A-Za-z0-9_-]{43})")
+
+IDLE_MESSAGE = "Su sesión se cerró por inactividad. Ingrese nuevamente."
+ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle_seconds: int = 30 * 60
+    absolute_seconds: int = 8 * 3600
+    # last_seen is written at most this often, not on every request.
+    touch_every_seconds: int = 60
+
+
+@dataclass
+class SessionDeps:
+    accounts: AccountStore
+    sessions: SessionStore
+    gate: PasswordGate
+    clock: Clock
+    hash_key: bytes
+    policy: SessionPolicy
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    expires_at: str
+    idle_timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request, from the one read the session check made."""
+
+    user: User
+    session: Session
+    origin: Origin
+
+
+def token_hash(key: bytes, token: str) -> str:
+    return tokens.keyed_hash(key, "session", token)
+
+
+def token_user_id(token: str) -> str | None:
+    match = _TOKEN.fullmatch(token)
+    return match.group(1) if match else None
+
+
+def expiry(session: Session, policy: SessionPolicy) -> int:
+    return min(
+        session.last_seen + policy.idle_seconds, session.created_at + policy.absolute_seconds
+    )
+
+
+def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> NewSession:
+    """R-AUTH-1 … R-AUTH-3: two DynamoDB calls on success (one read, one write)."""
+    user_id = normalise_user_id(user_id)
+    user, state = deps.accounts.load_for_login(user_id)
+    deps.gate.check(user_id, user, state, password, origin)
+    assert user is not None  # the gate refuses an unknown ID
+    # Told only now, after the right password (R-AUTH-3).
+    if user.status != STATUS_ACTIVE:
+        raise errors.AccountDeactivated()
+    now = int(deps.clock())
+    token = f"{user.user_id}.{tokens.new_token(TOKEN_BYTES)}"
+    session = Session(
+        token_hash=token_hash(deps.hash_key, token),
+        user_id=user.user_id,
+        epoch=user.session_epoch,
+        created_at=now,
+        last_seen=now,
+        expires_at=0,
+    )
+    session = replace(session, expires_at=expiry(session, deps.policy))
+    rehash = None
+    if passwords.needs_rehash(user.password_hash):
+        rehash = (user.password_hash, passwords.hash_password(password))
+    audit = AuditEvent(
+        user.user_id, "LOGGED_IN", iso(now), origin.source_ip, user_agent=origin.user_agent
+    )
+    deps.accounts.open_session(
+        session,
+        audit,
+        reset_failures=bool(state.failures or state.locked_until),
+        rehash=rehash,
+    )
+    return NewSession(
+        token=token,
+        expires_at=iso(session.created_at + deps.policy.absolute_seconds),
+        idle_timeout_seconds=deps.policy.idle_seconds,
+    )
+
+
+def authenticate(deps: SessionDeps, token: str, origin: Origin) -> Caller:
+    """The one session check of every authenticated route; UNAUTHORIZED when it fails."""
+    user_id = token_user_id(token)
+    if user_id is None:
+        raise errors.Unauthorized()
+    digest = token_hash(deps.hash_key, token)
+    session, user = deps.sessions.load(digest, user_id)
+    if session is None or user is None or session.user_id != user_id:
+        raise errors.Unauthorized()
+    now = int(deps.clock())
+    if now >= session.created_at + deps.policy.absolute_seconds:
+        raise errors.Unauthorized(ABSOLUTE_MESSAGE)
+    if now >= session.last_seen + deps.policy.idle_seconds:
+        raise errors.Unauthorized(IDLE_MESSAGE)
+    # A password change or a deactivation moved the epoch on: every older session is over.
+    if user.status != STATUS_ACTIVE or user.session_epoch != session.epoch:
+        raise errors.Unauthorized()
+    if now - session.last_seen >= deps.policy.touch_every_seconds:
+        session = replace(session, last_seen=now)
+        session = replace(session, expires_at=expiry(session, deps.policy))
+        if not deps.sessions.touch(session):
+            raise errors.Unauthorized()
+    return Caller(user=user, session=session, origin=origin)
+
+
+def log_out(deps: SessionDeps, caller: Caller) -> None:
+    deps.sessions.delete(caller.session.token_hash)

@@ -1,0 +1,274 @@
+"""User-account writes after registration: lock-out state, log-in, modification, deactivation.
+
+Each method is one DynamoDB call (a conditional UpdateItem/PutItem or one TransactWriteItems),
+so a save is all or nothing (R-MOD-7) and an e-mail change moves its claim atomically (R-MOD-6).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain import errors
+from chalicelib.domain.fields import email_key
+from chalicelib.domain.ports import (
+    STATUS_ACTIVE,
+    STATUS_DEACTIVATED,
+    AccountChange,
+    AuditEvent,
+    LoginState,
+    Session,
+    User,
+    document_claim,
+    email_claim,
+)
+from chalicelib.store.audit import audit_item
+from chalicelib.store.batch import batch_get
+from chalicelib.store.codes import code_key
+from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
+from chalicelib.store.models import ClaimModel, CodeModel, LimitModel, SessionModel, UserModel
+from chalicelib.store.sessions import to_model as session_model
+from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection, to_user
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+
+
+def unknown_id_key(user_id: str) -> str:
+    return f"LOGIN#{user_id}"
+
+
+def _state_condition(model: Any, before: LoginState) -> Condition:
+    """The stored lock-out state is still `before` (an empty state may also be absent)."""
+    if before.failures:
+        failures = model.failed_logins == list(before.failures)
+    else:
+        failures = model.failed_logins.does_not_exist() | (model.failed_logins == [])
+    if before.locked_until:
+        locked = model.locked_until == before.locked_until
+    else:
+        locked = model.locked_until.does_not_exist() | (model.locked_until == 0)
+    return failures & locked
+
+
+def _released(claim: str, user_id: str) -> tuple[ClaimModel, Condition]:
+    """Delete a claim only if it is this user's (or already gone)."""
+    return ClaimModel(claim), ClaimModel.claim.does_not_exist() | (ClaimModel.owner == user_id)
+
+
+class DynamoAccountStore:
+    def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
+        user_item, unknown_item = batch_get(
+            [(UserModel, user_id), (LimitModel, unknown_id_key(user_id))]
+        )
+        if user_item is not None:
+            user = to_user(user_item)
+            return user, LoginState(tuple(user.failed_logins), user.locked_until)
+        if unknown_item is not None:
+            return None, LoginState(
+                tuple(int(t) for t in unknown_item.failed_logins or []),
+                int(unknown_item.locked_until or 0),
+            )
+        return None, LoginState()
+
+    def save_login_state(
+        self,
+        user_id: str,
+        *,
+        known: bool,
+        before: LoginState,
+        after: LoginState,
+        audit: AuditEvent | None = None,
+    ) -> bool:
+        if not known:
+            return self._save_unknown_id_state(user_id, before, after)
+        item = UserModel(user_id)
+        actions = [
+            UserModel.failed_logins.set(list(after.failures)),
+            UserModel.locked_until.set(after.locked_until),
+        ]
+        condition = UserModel.user_id.exists() & _state_condition(UserModel, before)
+        with dynamodb_unavailable():
+            if audit is None:
+                try:
+                    item.update(actions=actions, condition=condition)
+                except UpdateError as exc:
+                    if is_condition_failure(exc):
+                        return False
+                    raise
+                return True
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.update(item, actions=actions, condition=condition)
+                    tx.save(audit_item(audit))
+            except TransactWriteError as exc:
+                if CONDITION_FAILED in cancelled_items(exc):
+                    return False
+                raise
+        return True
+
+    def _save_unknown_id_state(self, user_id: str, before: LoginState, after: LoginState) -> bool:
+        item = LimitModel(
+            unknown_id_key(user_id),
+            failed_logins=list(after.failures),
+            locked_until=after.locked_until,
+            expires_at=max(after.locked_until, *after.failures, 0) + DAY,
+        )
+        with dynamodb_unavailable():
+            try:
+                item.save(condition=_state_condition(LimitModel, before))
+            except PutError as exc:
+                if is_condition_failure(exc):
+                    return False
+                raise
+        return True
+
+    def open_session(
+        self,
+        session: Session,
+        audit: AuditEvent,
+        *,
+        reset_failures: bool,
+        rehash: tuple[str, str] | None = None,
+    ) -> None:
+        actions = []
+        condition = UserModel.user_id.exists()
+        if reset_failures:
+            actions += [UserModel.failed_logins.set([]), UserModel.locked_until.set(0)]
+        if rehash is not None:
+            old_hash, new_hash = rehash
+            actions.append(UserModel.password_hash.set(new_hash))
+            condition = condition & (UserModel.password_hash == old_hash)
+        with dynamodb_unavailable():
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.save(session_model(session))
+                    tx.save(audit_item(audit))
+                    if actions:
+                        tx.update(UserModel(session.user_id), actions=actions, condition=condition)
+            except TransactWriteError as exc:
+                # The password changed between the read and this write: the one typed is old.
+                if CONDITION_FAILED in cancelled_items(exc):
+                    raise errors.InvalidCredentials() from exc
+                raise
+
+    def change(self, change: AccountChange) -> None:
+        user_actions: list[Any] = [
+            UserModel.updated_at.set(change.updated_at),
+            UserModel.version.set(change.version + 1),
+        ]
+        for name, value in change.values.items():
+            attribute = getattr(UserModel, name)
+            user_actions.append(attribute.remove() if value is None else attribute.set(value))
+        if change.password_hash is not None and change.session_epoch is not None:
+            user_actions += [
+                UserModel.password_hash.set(change.password_hash),
+                UserModel.session_epoch.set(change.session_epoch),
+                UserModel.failed_logins.set([]),
+                UserModel.locked_until.set(0),
+            ]
+        labels: list[str] = []
+        with dynamodb_unavailable():
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.update(
+                        UserModel(change.user_id),
+                        actions=user_actions,
+                        condition=(UserModel.version == change.version)
+                        & (UserModel.status == STATUS_ACTIVE),
+                    )
+                    labels.append("user")
+                    if change.keep_session is not None and change.session_epoch is not None:
+                        tx.update(
+                            SessionModel(change.keep_session),
+                            actions=[SessionModel.epoch.set(change.session_epoch)],
+                            condition=SessionModel.token_hash.exists(),
+                        )
+                        labels.append("session")
+                    if change.email is not None:
+                        move = change.email
+                        old_claim, old_condition = _released(
+                            email_claim(move.old_key), change.user_id
+                        )
+                        tx.delete(old_claim, condition=old_condition)
+                        tx.save(
+                            ClaimModel(email_claim(move.new_key), owner=change.user_id),
+                            condition=ClaimModel.claim.does_not_exist(),
+                        )
+                        tx.update(
+                            CodeModel(code_key(move.code.email_key, move.code.purpose)),
+                            actions=[
+                                CodeModel.code_hash.remove(),
+                                CodeModel.used.set(True),
+                                CodeModel.revision.add(1),
+                            ],
+                            condition=(CodeModel.revision == move.code.revision)
+                            & (CodeModel.code_hash == move.code.code_hash),
+                        )
+                        labels += ["old_claim", "new_claim", "code"]
+                    for event in change.audit:
+                        tx.save(audit_item(event))
+                        labels.append("audit")
+            except TransactWriteError as exc:
+                failed = {
+                    label
+                    for label, reason in zip(labels, cancelled_items(exc), strict=False)
+                    if reason == CONDITION_FAILED
+                }
+                if failed:
+                    raise _change_refused(failed) from exc
+                raise
+
+    def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
+        document, document_condition = _released(
+            document_claim(user.document_type, user.document_number), user.user_id
+        )
+        email, email_condition = _released(email_claim(email_key(user.email)), user.user_id)
+        with dynamodb_unavailable():
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.update(
+                        UserModel(user.user_id),
+                        actions=[
+                            UserModel.status.set(STATUS_DEACTIVATED),
+                            UserModel.deactivation_reason.set(reason),
+                            UserModel.deactivated_at.set(at),
+                            UserModel.updated_at.set(at),
+                            UserModel.version.add(1),
+                            # Every session of the account ends with this (R-AUTH-4).
+                            UserModel.session_epoch.add(1),
+                        ],
+                        condition=UserModel.status == STATUS_ACTIVE,
+                    )
+                    # The USERID claim is kept: an ID is never reused (R-REG-1).
+                    tx.delete(document, condition=document_condition)
+                    tx.delete(email, condition=email_condition)
+                    tx.save(audit_item(audit))
+            except TransactWriteError as exc:
+                reasons = cancelled_items(exc)
+                if reasons[:1] == [CONDITION_FAILED]:
+                    raise errors.StaleUpdate(
+                        "La cuenta ya no está activa. Vuelva a ingresar para ver su estado."
+                    ) from exc
+                if CONDITION_FAILED in reasons:
+                    log.error("deactivation found a claim held by another account")
+                    raise errors.ServiceUnavailable() from exc
+                raise
+
+
+def _change_refused(failed: set[str]) -> errors.ApiError:
+    """Which part of the save lost, most telling first."""
+    if "user" in failed or "old_claim" in failed:
+        return errors.StaleUpdate()
+    if "session" in failed:
+        return errors.Unauthorized()
+    if "new_claim" in failed:
+        return errors.EmailTaken()
+    return errors.SecurityCodeInvalid(
+        "Este código de seguridad ya fue utilizado o reemplazado. Solicite un nuevo código."
+    )
