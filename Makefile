@@ -59,7 +59,7 @@ package: $(STAMP)
 
 # Zero errors and zero warnings: cfn-lint exits non-zero on either.
 template-check: package
-	$(VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.json
+	$(VENV)/bin/cfn-lint $(PACKAGE_DIR)/sam.json infra/web.json
 
 unit: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"

@@ -411,11 +411,36 @@ def test_gateway_cors_origin_is_the_one_the_packaged_preflight_answers(template)
         assert allowed == f"'{origin}'"
 
 
-def test_template_passes_cfn_lint_with_no_error_or_warning(packaged):
+def test_templates_pass_cfn_lint_with_no_error_or_warning(packaged):
     """The same check `make template-check` runs, kept here so a bare pytest run has it too."""
     cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     assert cfn_lint, "cfn-lint is not installed in the venv (requirements-dev.txt)"
     result = subprocess.run(
-        [cfn_lint, str(packaged)], capture_output=True, text=True, timeout=300, check=False
+        [cfn_lint, str(packaged), str(WEB)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the web form's hosting (infra/web.json) ----------------------------------------------------
+
+WEB = ROOT / "infra" / "web.json"
+
+
+def test_web_bucket_is_private_and_read_only_by_its_own_distribution():
+    web = json.loads(WEB.read_text(encoding="utf-8"))
+    bucket = resources(web, "AWS::S3::Bucket")["WebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (statement,) = web["Resources"]["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    source = statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${WebDistribution}")
+    config = web["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["WebOriginAccessControl", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
