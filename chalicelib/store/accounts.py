@@ -172,35 +172,37 @@ class DynamoAccountStore:
                 UserModel.failed_logins.set([]),
                 UserModel.locked_until.set(0),
             ]
-        labels: list[str] = []
         with dynamodb_unavailable():
+            tx = _LabelledWrite()
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with tx:
                     tx.update(
+                        "user",
                         UserModel(change.user_id),
                         actions=user_actions,
                         condition=(UserModel.version == change.version)
                         & (UserModel.status == STATUS_ACTIVE),
                     )
-                    labels.append("user")
                     if change.keep_session is not None and change.session_epoch is not None:
                         tx.update(
+                            "session",
                             SessionModel(change.keep_session),
                             actions=[SessionModel.epoch.set(change.session_epoch)],
                             condition=SessionModel.token_hash.exists(),
                         )
-                        labels.append("session")
                     if change.email is not None:
                         move = change.email
                         old_claim, old_condition = _released(
                             email_claim(move.old_key), change.user_id
                         )
-                        tx.delete(old_claim, condition=old_condition)
+                        tx.delete("old_claim", old_claim, condition=old_condition)
                         tx.save(
+                            "new_claim",
                             ClaimModel(email_claim(move.new_key), owner=change.user_id),
                             condition=ClaimModel.claim.does_not_exist(),
                         )
                         tx.update(
+                            "code",
                             CodeModel(code_key(move.code.email_key, move.code.purpose)),
                             actions=[
                                 CodeModel.code_hash.remove(),
@@ -210,16 +212,10 @@ class DynamoAccountStore:
                             condition=(CodeModel.revision == move.code.revision)
                             & (CodeModel.code_hash == move.code.code_hash),
                         )
-                        labels += ["old_claim", "new_claim", "code"]
                     for event in change.audit:
-                        tx.save(audit_item(event))
-                        labels.append("audit")
+                        tx.save("audit", audit_item(event))
             except TransactWriteError as exc:
-                failed = {
-                    label
-                    for label, reason in zip(labels, cancelled_items(exc), strict=False)
-                    if reason == CONDITION_FAILED
-                }
+                failed = tx.failed(exc)
                 if failed:
                     raise _change_refused(failed) from exc
                 raise
@@ -230,9 +226,11 @@ class DynamoAccountStore:
         )
         email, email_condition = _released(email_claim(email_key(user.email)), user.user_id)
         with dynamodb_unavailable():
+            tx = _LabelledWrite()
             try:
-                with TransactWrite(connection=connection()) as tx:
+                with tx:
                     tx.update(
+                        "user",
                         UserModel(user.user_id),
                         actions=[
                             UserModel.status.set(STATUS_DEACTIVATED),
@@ -246,19 +244,54 @@ class DynamoAccountStore:
                         condition=UserModel.status == STATUS_ACTIVE,
                     )
                     # The USERID claim is kept: an ID is never reused (R-REG-1).
-                    tx.delete(document, condition=document_condition)
-                    tx.delete(email, condition=email_condition)
-                    tx.save(audit_item(audit))
+                    tx.delete("document", document, condition=document_condition)
+                    tx.delete("email", email, condition=email_condition)
+                    tx.save("audit", audit_item(audit))
             except TransactWriteError as exc:
-                reasons = cancelled_items(exc)
-                if reasons[:1] == [CONDITION_FAILED]:
+                failed = tx.failed(exc)
+                if "user" in failed:
                     raise errors.StaleUpdate(
                         "La cuenta ya no está activa. Vuelva a ingresar para ver su estado."
                     ) from exc
-                if CONDITION_FAILED in reasons:
+                if failed:
                     log.error("deactivation found a claim held by another account")
                     raise errors.ServiceUnavailable() from exc
                 raise
+
+
+class _LabelledWrite(TransactWrite):
+    """A TransactWrite that names its items, to read CancellationReasons by name.
+
+    PynamoDB sends deletes, then puts, then updates, whatever order they were added in; the
+    reasons come back in that sent order, so the labels are kept in it too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection=connection())
+        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+
+    def delete(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+        super().delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
+    def save(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+        super().save(model, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(  # type: ignore[override]
+        self, label: str, model: Any, actions: list[Any], condition: Condition | None = None
+    ) -> None:
+        super().update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def failed(self, exc: TransactWriteError) -> set[str]:
+        """The labels of the items whose condition failed."""
+        sent = self._labels["delete"] + self._labels["put"] + self._labels["update"]
+        return {
+            label
+            for label, reason in zip(sent, cancelled_items(exc), strict=False)
+            if reason == CONDITION_FAILED
+        }
 
 
 def _change_refused(failed: set[str]) -> errors.ApiError:
