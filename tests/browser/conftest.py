@@ -36,6 +36,13 @@ CHROMIUM_ARGS = [
 CODE = re.compile(r"^[2-9A-HJ-NP-Z]{8}$", re.M)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # xdist registers its marker only when loaded; `-p no:xdist` with --strict-markers would
+    # otherwise stop the whole run at collection.
+    if not config.pluginmanager.hasplugin("xdist"):
+        config.addinivalue_line("markers", "xdist_group(name): run on the group's one worker")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath).replace(os.sep, "/"):
