@@ -1,0 +1,300 @@
+"""Helpers shared by the browser tests: fresh people, the API over HTTP, the pages' common steps,
+console watching, layout and accessibility probes, and the screenshots of docs/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from tests.helpers import cedula
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+PASSWORD = "Clave2026segura"
+TOKEN_KEY = "ecuapass.session.token"
+SENAE_DOMAIN = "correo.aduana.gob.ec"
+PHONE = {"width": 375, "height": 812}
+
+_used: set[str] = set()
+
+
+@dataclass
+class Person:
+    """A fresh user: unique ID, cédula and e-mail within the test session (one stack per session).
+
+    Values are fixed per `tag` (not random) so that the committed screenshots do not change from
+    one run to the next; `person()` refuses a tag used twice in one session.
+    """
+
+    tag: str
+    seed: int
+    name: str = "María José López Andrade"
+    password: str = PASSWORD
+    user_id: str = field(init=False)
+    document_number: str = field(init=False)
+    email: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.user_id = f"maria.{self.tag}"
+        self.document_number = cedula(self.seed)
+        self.email = f"maria.{self.tag}@example.com"
+
+    @property
+    def senae_email(self) -> str:
+        return f"{self.user_id}@{SENAE_DOMAIN}"
+
+    def registration_body(self, code: str) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "document_type": "CEDULA",
+            "document_number": self.document_number,
+            "name": self.name,
+            "password": self.password,
+            "password_confirmation": self.password,
+            "country": "EC",
+            "province": "09",
+            "city": "0901",
+            "address": "Av. 9 de Octubre 100 y Malecón",
+            "phone1": "042345678",
+            "phone2": None,
+            "mobile_operator": "CLARO",
+            "mobile": "0991234567",
+            "fax": None,
+            "email": self.email,
+            "email_confirmation": self.email,
+            "security_code": code,
+        }
+
+
+def person(tag: str, seed: int) -> Person:
+    """A person no other test of this session uses. `seed` < 5,000,000 keeps the cédula's third
+    digit that of a natural person."""
+    assert re.fullmatch(r"[a-z0-9]{1,12}", tag), tag
+    assert tag not in _used and f"seed:{seed}" not in _used, f"{tag}/{seed} already used"
+    assert 0 < seed < 5_000_000
+    _used.update({tag, f"seed:{seed}"})
+    return Person(tag, seed)
+
+
+# --- The API over HTTP (to set up and to verify what the pages did) -------------------------------
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+
+
+def api(stack: Stack, method: str, path: str, body: Any = None, token: str | None = None) -> Answer:
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(stack.api + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return Answer(response.status, json.loads(text) if text else None)
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        return Answer(error.code, json.loads(text) if text else None)
+
+
+def register_by_api(stack: Stack, who: Person) -> None:
+    """Registration without the browser, for tests about the pages after log-in."""
+    answer = api(stack, "POST", "/v1/registration/security-code", {"email": who.email})
+    assert answer.status == 202, answer.body
+    answer = api(
+        stack, "POST", "/v1/registration", who.registration_body(stack.last_code(who.email))
+    )
+    assert answer.status == 201, answer.body
+
+
+def log_in_by_api(stack: Stack, user_id: str, password: str) -> Answer:
+    return api(stack, "POST", "/v1/sessions", {"user_id": user_id, "password": password})
+
+
+def token_of(page: Page) -> str:
+    token = page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')")
+    assert token, "no session token in sessionStorage"
+    return str(token)
+
+
+# --- Console -------------------------------------------------------------------------------------
+
+
+class Console:
+    """Collects console errors and uncaught exceptions of a page.
+
+    Chromium logs every 4xx/5xx answer as "Failed to load resource: … status of 400 …"; `check`
+    accepts exactly those of the answers a test provoked on purpose, given as (status, path).
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.errors: list[tuple[str, str]] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda exc: self.errors.append((f"uncaught: {exc}", "")))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning") or message.type == "assert":
+            self.errors.append((message.text, message.location.get("url", "")))
+
+    def check(self, *expected: tuple[int, str]) -> None:
+        unexpected = []
+        for text, url in self.errors:
+            provoked = text.startswith("Failed to load resource") and any(
+                f"status of {status} " in text and url.split("?")[0].endswith(path)
+                for status, path in expected
+            )
+            if not provoked:
+                unexpected.append(f"{text} ({url})" if url else text)
+        assert not unexpected, "console errors:\n" + "\n".join(unexpected)
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+def open_page(page: Page, stack: Stack, path: str) -> None:
+    page.goto(f"{stack.web}/{path}")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def log_in(page: Page, stack: Stack, user_id: str, password: str) -> None:
+    """Logs in through the landing page and waits for the menu."""
+    open_page(page, stack, "")
+    page.fill("#login-user-id", user_id)
+    page.fill("#login-password", password)
+    page.get_by_test_id("login").click()
+    page.wait_for_url("**/menu.html")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
+def log_in_refused(page: Page, stack: Stack, user_id: str, password: str) -> str:
+    """Tries to log in through the landing page; the message the page shows."""
+    open_page(page, stack, "")
+    page.fill("#login-user-id", user_id)
+    page.fill("#login-password", password)
+    page.get_by_test_id("login").click()
+    summary = page.locator("#login-form").get_by_test_id("form-error")
+    expect(summary).to_be_visible()
+    assert "menu.html" not in page.url
+    return summary.inner_text()
+
+
+def expect_field_error(page: Page, name: str, text: str | re.Pattern[str] | None = None) -> str:
+    """The error shown next to field `name`: aria-invalid, aria-describedby and the message."""
+    control = page.locator(f"[name='{name}']").first
+    expect(control).to_have_attribute("aria-invalid", "true")
+    message = page.get_by_test_id(f"error-{name}")
+    expect(message).to_be_visible()
+    if text is not None:
+        expect(message).to_have_text(text)
+    message_id = message.get_attribute("id")
+    described = (control.get_attribute("aria-describedby") or "").split()
+    assert message_id in described, f"{name}: aria-describedby {described} lacks {message_id}"
+    # Next to its field: inside the same .field block as the control.
+    same_field = control.evaluate(
+        "(el, id) => el.closest('.field').contains(document.getElementById(id))", message_id
+    )
+    assert same_field, f"the error of {name} is not next to its field"
+    return message.inner_text()
+
+
+def expect_focused_in_view(page: Page, element_id: str) -> None:
+    page.wait_for_function(
+        f"document.activeElement && document.activeElement.id === '{element_id}'"
+    )
+    box = page.evaluate(
+        f"""() => {{
+            const r = document.getElementById('{element_id}').getBoundingClientRect();
+            return {{top: r.top, bottom: r.bottom, height: innerHeight}};
+        }}"""
+    )
+    assert box["top"] >= 0 and box["bottom"] <= box["height"], f"{element_id} not in view: {box}"
+
+
+SPANISH = re.compile(r"[a-záéíóúñ]", re.I)
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    sizes = page.evaluate(
+        "() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})"
+    )
+    assert sizes["scroll"] <= sizes["inner"], f"{page.url} scrolls sideways: {sizes}"
+
+
+def unlabelled_controls(page: Page) -> list[str]:
+    """Every input, select and textarea (visible or not) that has no <label> or ARIA name."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('input, select, textarea'))
+            .filter(el => el.type !== 'hidden')
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                          && !el.getAttribute('aria-labelledby'))
+            .map(el => el.id || el.name || el.outerHTML)"""
+    )
+
+
+@contextmanager
+def phone_page(browser: Browser) -> Iterator[Page]:
+    """A fresh context the size of a small phone (375 px wide)."""
+    context = browser.new_context(locale="es-EC", viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
+    """Saves docs/screenshots/<name>.png (referenced from the README)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
+    assert path.stat().st_size > 1000
+    return path
+
+
+def choose_ecuador_city(page: Page, province: str = "09", city: str = "0901") -> None:
+    """Province, then (once its cities loaded) city, on a form with the location cascade."""
+    page.select_option("#province", province)
+    expect(page.locator(f"#city option[value='{city}']")).to_be_attached()
+    expect(page.locator("#city")).to_be_enabled()
+    page.select_option("#city", city)
+
+
+def fill_registration(page: Page, who: Person, **overrides: str) -> None:
+    """Types every field of the registration form (no checks, no code); `overrides` by name."""
+    values = {
+        "user_id": who.user_id,
+        "document_number": who.document_number,
+        "name": who.name,
+        "password": who.password,
+        "password_confirmation": who.password,
+        "address": "Av. 9 de Octubre 100 y Malecón",
+        "phone1": "042345678",
+        "phone2": "042345679",
+        "mobile": "0991234567",
+        "fax": "042345680",
+        "email": who.email,
+        "email_confirmation": who.email,
+        **overrides,
+    }
+    page.select_option("#document_type", "CEDULA")
+    expect(page.locator("#country")).to_have_value("EC")
+    choose_ecuador_city(page)
+    page.select_option("#mobile_operator", "CLARO")
+    for name, value in values.items():
+        page.fill(f"#{name}", value)
