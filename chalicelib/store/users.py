@@ -106,15 +106,20 @@ class DynamoRegistrar:
 
 
 def _registration_conflict(reasons: list[str]) -> errors.ApiError:
-    """Which field lost the race, in the order the form shows them."""
-    failed = [r == CONDITION_FAILED for r in reasons] + [False] * 5
+    """Which field lost the race, in the order the form shows them.
+
+    PynamoDB sends a transaction's items grouped by kind (condition checks, deletes, puts,
+    updates), not in call order, and the reasons follow what was sent: the user, its three
+    claims and the audit are the puts 0-4; the code's update comes last, at 5.
+    """
+    failed = [r == CONDITION_FAILED for r in reasons] + [False] * 6
     if failed[0] or failed[1]:
         return errors.UserIdTaken()
     if failed[2]:
         return errors.DocumentTaken()
     if failed[3]:
         return errors.EmailTaken()
-    if failed[4]:
+    if failed[5]:
         return errors.SecurityCodeInvalid(
             "Este código de seguridad ya fue utilizado o reemplazado. Solicite un nuevo código."
         )
