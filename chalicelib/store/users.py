@@ -94,8 +94,11 @@ class DynamoRegistrar:
                             CodeModel.used.set(True),
                             CodeModel.revision.add(1),
                         ],
+                        # Also unchanged attempts: wrong tries recorded after this code was
+                        # read (a parallel guessing burst) must still be able to kill it (R-REG-11).
                         condition=(CodeModel.revision == code.revision)
-                        & (CodeModel.code_hash == code.code_hash),
+                        & (CodeModel.code_hash == code.code_hash)
+                        & (CodeModel.attempts == code.attempts),
                     )
                     tx.save(audit_model(audit))
             except TransactWriteError as exc:
@@ -121,6 +124,7 @@ def _registration_conflict(reasons: list[str]) -> errors.ApiError:
         return errors.EmailTaken()
     if failed[5]:
         return errors.SecurityCodeInvalid(
-            "Este código de seguridad ya fue utilizado o reemplazado. Solicite un nuevo código."
+            "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos "
+            "fallidos. Solicite un nuevo código."
         )
     return errors.ServiceUnavailable()
