@@ -3,17 +3,18 @@ with chalice.test.Client against moto's in-process DynamoDB and SES."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain import passwords
+from chalicelib.domain import errors, forms, passwords, registration
 from chalicelib.domain.fields import normalise_email
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
@@ -496,6 +497,58 @@ def test_register_refuses_a_replaced_code(client: Any, clock: FakeClock) -> None
         answer = post(client, "/v1/registration", {**body, "security_code": first})
         assert_error(answer, 400, "SECURITY_CODE_INVALID")
     assert post(client, "/v1/registration", {**body, "security_code": second}).status == 201
+
+
+class CodesChangedAfterRead:
+    """The code store as a registration sees it when another request changes the code just
+    after this one read it (between its check and its transaction)."""
+
+    def __init__(self, inner: Any, change: Callable[[Any, Any], None]) -> None:
+        self.inner = inner
+        self.change = change
+
+    def get(self, email_key: str, purpose: str) -> Any:
+        record = self.inner.get(email_key, purpose)
+        self.change(self.inner, record)
+        return record
+
+    def put(self, record: Any) -> Any:
+        return self.inner.put(record)
+
+    def count_failure(self, record: Any) -> None:
+        self.inner.count_failure(record)
+
+
+def register_racing(body: dict[str, Any], change: Callable[[Any, Any], None]) -> None:
+    deps = runtime().registration()
+    raced = dataclasses.replace(deps, codes=CodesChangedAfterRead(deps.codes, change))
+    registration.register(raced, forms.read_registration(body), "127.0.0.1")
+
+
+def test_code_killed_by_wrong_tries_racing_the_right_one_cannot_register(client: Any) -> None:
+    """R-REG-11: five wrong tries kill the code even when they land between the right guess's
+    read and its transaction; the transaction is the last word."""
+    body = with_code(client, 1)
+
+    def five_wrong_tries(codes: Any, record: Any) -> None:
+        for _ in range(5):
+            codes.count_failure(record)
+
+    with pytest.raises(errors.SecurityCodeInvalid):
+        register_racing(body, five_wrong_tries)
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_LOCKED")
+
+
+def test_code_replaced_between_check_and_transaction_is_invalid_not_503(client: Any) -> None:
+    body = with_code(client, 1)
+
+    def replaced(codes: Any, record: Any) -> None:
+        codes.put(dataclasses.replace(record, code_hash="0" * 64))
+
+    with pytest.raises(errors.SecurityCodeInvalid):
+        register_racing(body, replaced)
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
 
 
 def test_taken_id_is_409_in_any_case_and_writes_nothing(client: Any) -> None:
