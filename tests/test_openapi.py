@@ -14,7 +14,17 @@ from openapi_schema_validator import validate as validate_schema
 from openapi_spec_validator import validate as validate_spec
 
 from chalicelib.domain import errors
-from tests.helpers import Answer, call, post, register, registration_body, request_code
+from tests.helpers import (
+    PASSWORD,
+    Answer,
+    bearer,
+    call,
+    post,
+    register,
+    registration_body,
+    request_code,
+    signed_in,
+)
 
 # Documented routes whose handlers other issues are still writing: sessions and account (issue 3),
 # password recovery and the e-mail-change undo (issue 8). This set must shrink to empty as those
@@ -276,3 +286,41 @@ def test_registration_answers_conform_to_the_document(
     email_taken = request_code(client, "juan.perez1@example.com")
     assert email_taken.status == 409
     assert_conforms(document, code_path, "POST", email_taken)
+
+
+def test_session_and_account_answers_conform_to_the_document(
+    client: Any, document: dict[str, Any]
+) -> None:
+    token = signed_in(client, 1)
+    auth = bearer(token)
+    sessions, current = "/v1/sessions", "/v1/sessions/current"
+    for body in (
+        {"user_id": "juan.perez1", "password": PASSWORD},
+        {"user_id": "juan.perez1", "password": "Otra2026clave"},
+        "not json",
+    ):
+        assert_conforms(document, sessions, "POST", post(client, sessions, body))
+
+    profile = call(client, "GET", "/v1/account", **auth)
+    assert_conforms(document, "/v1/account", "GET", profile)
+    assert_conforms(document, "/v1/account", "GET", call(client, "GET", "/v1/account"))
+    for path, body in (
+        ("/v1/account/password-check", {"current_password": PASSWORD}),
+        ("/v1/account/password-check", {"current_password": "Otra2026clave"}),
+        ("/v1/account/email-availability", {"email": "n@example.com", "email_confirmation": "x"}),
+        (
+            "/v1/account/email-availability",
+            {"email": "n@example.com", "email_confirmation": "n@example.com"},
+        ),
+        ("/v1/account/security-code", {"email": "n@example.com"}),
+        ("/v1/account/deactivation", {"reason": "Ya no uso la cuenta.", "password": "Otra2026x"}),
+    ):
+        assert_conforms(document, path, "POST", post(client, path, body, **auth))
+    editable = ("name", "country", "province", "city", "address", "phone1", "phone2")
+    update = {name: profile.body[name] for name in (*editable, "version")}
+    for body in ({**update, "keep_email": True}, {**update, "keep_email": True, "user_id": "otro"}):
+        assert_conforms(
+            document, "/v1/account", "PUT", call(client, "PUT", "/v1/account", body, **auth)
+        )
+    for _ in range(2):
+        assert_conforms(document, current, "DELETE", call(client, "DELETE", current, **auth))
