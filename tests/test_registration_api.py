@@ -274,6 +274,22 @@ def test_code_is_stored_only_as_a_keyed_hash(client: Any) -> None:
     assert "purge_at" in items[0]
 
 
+def test_no_table_holds_the_code_or_the_password_after_registering(client: Any) -> None:
+    body = with_code(client, 1)
+    assert post(client, "/v1/registration", body).status == 201
+    dump = json.dumps(
+        [
+            item.serialize()
+            for model in (UserModel, ClaimModel, CodeModel, AuditModel)
+            for item in model.scan()
+        ]
+    ).lower()
+    assert body["security_code"].lower() not in dump
+    assert body["password"].lower() not in dump
+    [code] = list(CodeModel.scan())
+    assert (code.used, code.code_hash) == (True, None)
+
+
 # Registration (R-REG-1 … R-REG-14) ---------------------------------------------------------------
 
 
