@@ -687,6 +687,36 @@ def test_five_wrong_codes_kill_it_r_reg_11(
     assert put(client, token, body).error["code"] == "SECURITY_CODE_LOCKED"
 
 
+def test_a_wrong_try_counted_while_the_right_code_is_saved_wins_r_reg_11(
+    client: Any, token: str, profile: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.store.codes import DynamoCodeStore
+
+    assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
+    real_get = DynamoCodeStore.get
+
+    def read_then_rival_wrong_try(self: DynamoCodeStore, email_key: str, purpose: str) -> Any:
+        record = real_get(self, email_key, purpose)
+        if record is not None:
+            self.count_failure(record)  # a parallel guess lands between read and write
+        return record
+
+    monkeypatch.setattr(DynamoCodeStore, "get", read_then_rival_wrong_try)
+    before = user_item()
+    body = update_body(
+        profile,
+        keep_email=False,
+        email=NEW_EMAIL,
+        email_confirmation=NEW_EMAIL,
+        security_code=last_code(NEW_EMAIL),
+    )
+    answer = put(client, token, body)
+    assert answer.status == 400
+    assert answer.error["code"] == "SECURITY_CODE_INVALID"
+    assert user_item() == before
+    assert claim_owner(f"EMAIL#{NEW_EMAIL}") is None
+
+
 def test_codes_of_registration_and_of_email_change_are_kept_apart(
     client: Any, token: str, profile: dict[str, Any], clock: Any
 ) -> None:

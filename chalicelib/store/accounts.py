@@ -209,8 +209,11 @@ class DynamoAccountStore:
                                 CodeModel.used.set(True),
                                 CodeModel.revision.add(1),
                             ],
+                            # Unchanged attempts too: wrong tries counted after this code was
+                            # read (a parallel guessing burst) still kill it (R-REG-11).
                             condition=(CodeModel.revision == move.code.revision)
-                            & (CodeModel.code_hash == move.code.code_hash),
+                            & (CodeModel.code_hash == move.code.code_hash)
+                            & (CodeModel.attempts == move.code.attempts),
                         )
                     for event in change.audit:
                         tx.save("audit", audit_item(event))
@@ -303,5 +306,6 @@ def _change_refused(failed: set[str]) -> errors.ApiError:
     if "new_claim" in failed:
         return errors.EmailTaken()
     return errors.SecurityCodeInvalid(
-        "Este código de seguridad ya fue utilizado o reemplazado. Solicite un nuevo código."
+        "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos "
+        "fallidos. Solicite un nuevo código."
     )
