@@ -142,14 +142,20 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
     assert documented_routes(document) == expected
 
 
-def test_error_code_enum_matches_the_domain_errors(document: dict[str, Any]) -> None:
-    """One exception type per API error code; the document lists exactly those codes."""
+def test_every_error_code_of_the_domain_is_documented(document: dict[str, Any]) -> None:
+    """One exception type per API error code; a client must find each one in the document.
+
+    Only this direction is enforced: a code may be documented in the same change that adds its
+    route, before the exception type lands.
+    """
     defined = {
         cls.code
         for _, cls in inspect.getmembers(errors, inspect.isclass)
         if issubclass(cls, errors.ApiError) and cls is not errors.ApiError
     }
-    assert set(document["components"]["schemas"]["ErrorCode"]["enum"]) == defined
+    documented = document["components"]["schemas"]["ErrorCode"]["enum"]
+    assert len(documented) == len(set(documented))
+    assert defined - set(documented) == set()
 
 
 def test_every_error_answer_has_the_error_shape(document: dict[str, Any]) -> None:
