@@ -101,7 +101,8 @@ def test_wrong_password_and_unknown_id_answer_identically_r_auth_2(client: Any) 
     wrong_password = log_in(client, "juan.perez1", WRONG)
     unknown_id = log_in(client, "nadie.registrado", WRONG)
     malformed_id = log_in(client, "x", WRONG)
-    for answer in (wrong_password, unknown_id, malformed_id):
+    huge_id = log_in(client, "a" * 5000, WRONG)  # longer than any DynamoDB key
+    for answer in (wrong_password, unknown_id, malformed_id, huge_id):
         assert answer.status == 401
         assert answer.body == wrong_password.body
         assert answer.error["code"] == "INVALID_CREDENTIALS"

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, replace
 
 from chalicelib.domain import errors, passwords, tokens
-from chalicelib.domain.fields import normalise_user_id
+from chalicelib.domain.fields import check_user_id, normalise_user_id
 from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.ports import (
     STATUS_ACTIVE,
@@ -92,6 +92,11 @@ def expiry(session: Session, policy: SessionPolicy) -> int:
 def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> NewSession:
     """R-AUTH-1 … R-AUTH-3: two DynamoDB calls on success (one read, one write)."""
     user_id = normalise_user_id(user_id)
+    if check_user_id(user_id) is not None:
+        # No account can have this ID (R-REG-1), and a key of any length would make DynamoDB
+        # refuse the read: answer as for any unknown ID, after the same hashing work.
+        passwords.verify_password(passwords.dummy_hash(), password)
+        raise errors.InvalidCredentials()
     user, state = deps.accounts.load_for_login(user_id)
     deps.gate.check(user_id, user, state, password, origin)
     assert user is not None  # the gate refuses an unknown ID
