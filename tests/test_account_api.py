@@ -840,6 +840,32 @@ def test_deactivation_releases_document_and_email_and_keeps_the_id_r_del_2(
     assert taken.error["code"] == "USER_ID_TAKEN"
 
 
+def test_deactivation_on_stale_data_releases_nothing_r_mod_7(
+    client: Any, token: str, profile: dict[str, Any], clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An e-mail change committed between the session check and the deactivation must not
+    leave its new address claimed by a deactivated account."""
+    from dataclasses import replace
+
+    from chalicelib.store.sessions import DynamoSessionStore
+
+    assert email_change(client, token, profile, NEW_EMAIL).status == 200
+    real_load = DynamoSessionStore.load
+
+    def load_as_before_the_change(self: Any, token_hash: str, user_id: str) -> Any:
+        session, user = real_load(self, token_hash, user_id)
+        return session, replace(user, email=profile["email"], version=profile["version"])
+
+    monkeypatch.setattr(DynamoSessionStore, "load", load_as_before_the_change)
+    before = user_item()
+    body = {"reason": REASON, "password": PASSWORD}
+    answer = account_post(client, token, "deactivation", body)
+    assert answer.status == 409
+    assert answer.error["code"] == "STALE_UPDATE"
+    assert user_item() == before
+    assert claim_owner(f"EMAIL#{NEW_EMAIL}") == "juan.perez1"
+
+
 def test_a_deactivated_accounts_data_cannot_be_saved_any_more(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:

@@ -252,5 +252,6 @@ class AccountStore(Protocol):
         ...
 
     def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
-        """Status, claims, sessions and audit in one transaction; StaleUpdate if not active."""
+        """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
+        is no longer active or changed since it was read."""
         ...

@@ -244,7 +244,11 @@ class DynamoAccountStore:
                             # Every session of the account ends with this (R-AUTH-4).
                             UserModel.session_epoch.add(1),
                         ],
-                        condition=UserModel.status == STATUS_ACTIVE,
+                        # The version read too: the claims released are those of that read,
+                        # so an e-mail change committed meanwhile cannot leave its new claim
+                        # held by a deactivated account.
+                        condition=(UserModel.status == STATUS_ACTIVE)
+                        & (UserModel.version == user.version),
                     )
                     # The USERID claim is kept: an ID is never reused (R-REG-1).
                     tx.delete("document", document, condition=document_condition)
@@ -253,9 +257,7 @@ class DynamoAccountStore:
             except TransactWriteError as exc:
                 failed = tx.failed(exc)
                 if "user" in failed:
-                    raise errors.StaleUpdate(
-                        "La cuenta ya no está activa. Vuelva a ingresar para ver su estado."
-                    ) from exc
+                    raise errors.StaleUpdate() from exc
                 if failed:
                     log.error("deactivation found a claim held by another account")
                     raise errors.ServiceUnavailable() from exc
