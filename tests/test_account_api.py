@@ -875,6 +875,36 @@ def test_a_deactivated_accounts_data_cannot_be_saved_any_more(
     assert put(client, other, update_body(profile, address="Otra 123")).status == 401
 
 
+def unverify_sender() -> None:
+    """SES refuses every mail from now on (moto checks the sender identity)."""
+    boto3.client("ses", region_name="us-east-1").delete_identity(
+        Identity=get_settings().mail_sender
+    )
+
+
+def test_a_refused_notice_does_not_undo_a_committed_change(
+    client: Any, token: str, profile: dict[str, Any]
+) -> None:
+    assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
+    body = update_body(
+        profile,
+        keep_email=False,
+        email=NEW_EMAIL,
+        email_confirmation=NEW_EMAIL,
+        security_code=last_code(NEW_EMAIL),
+        current_password=PASSWORD,
+        **new_password(NEW_PASSWORD),
+    )
+    unverify_sender()
+    answer = put(client, token, body)
+    assert answer.status == 200
+    assert answer.body["email"] == NEW_EMAIL
+    assert claim_owner(f"EMAIL#{NEW_EMAIL}") == "juan.perez1"
+    deactivation = {"reason": REASON, "password": NEW_PASSWORD}
+    assert account_post(client, token, "deactivation", deactivation).status == 200
+    assert user_item()["status"]["S"] == "DEACTIVATED"
+
+
 # Audit trail (R-MOD-8) --------------------------------------------------------------------------
 
 
