@@ -63,3 +63,8 @@ template-check: package
 
 unit: $(STAMP)
 	$(PY) -m pytest -m "not browser and not slow"
+
+# Cold start, AWS calls and CPU per route, password hashing, cost per user: prints the table and
+# writes it into docs/performance.md. Budgets print PASS/FAIL; nothing is asserted.
+bench: package
+	$(PY) bench/run.py
