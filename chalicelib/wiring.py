@@ -19,6 +19,14 @@ from chalicelib.domain.ports import Clock
 from chalicelib.domain.registration import RegistrationDeps
 from chalicelib.domain.security_codes import CodePolicy
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
+from chalicelib.domain.throttles import (
+    AVAILABILITY_CHECKS,
+    CODE_REQUESTS,
+    HOUR,
+    MINUTE,
+    Limit,
+    SourceThrottle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +154,24 @@ class Runtime:
             clock=self.clock,
             hash_key=self.hash_key,
             code_policy=self.code_policy,
+        )
+
+    def source_throttle(self) -> SourceThrottle | None:
+        """The per-source-address throttles; None (and so no DynamoDB call) when
+        RATE_LIMITS_PER_IP is off."""
+        from chalicelib.store.limits import DynamoRateCounter
+
+        s = self.settings
+        if not s.rate_limits_per_ip:
+            return None
+        return SourceThrottle(
+            counter=DynamoRateCounter(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            limits={
+                CODE_REQUESTS: Limit(s.code_max_per_hour_per_ip, HOUR),
+                AVAILABILITY_CHECKS: Limit(s.availability_max_per_minute_per_ip, MINUTE),
+            },
         )
 
 

@@ -43,6 +43,9 @@ def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
         }
     )
     env.setdefault("CORS_ORIGIN", web_origin)
+    # The links in mails (undo of an e-mail change) open the pages this stack itself serves,
+    # whatever a deployed stage's WEB_BASE_URL the calling shell may carry.
+    env["WEB_BASE_URL"] = web_origin
     # A fresh key per run: codes and sessions of a previous run are gone with moto anyway.
     env.setdefault("HASH_KEY", secrets.token_hex(32))
     return env
@@ -150,8 +153,9 @@ def main() -> int:
 
     api = subprocess.Popen(
         [
-            str(Path(sys.executable).parent / "chalice"),
-            "local",
+            sys.executable,
+            "-m",
+            "devstack.api_server",
             "--stage",
             "local",
             "--host",

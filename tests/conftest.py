@@ -18,10 +18,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 
-_stage_env = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][STAGE][
-    "environment_variables"
-]
-os.environ.update(_stage_env)
+STAGE_ENVIRONMENT: dict[str, str] = json.loads((ROOT / ".chalice" / "config.json").read_text())[
+    "stages"
+][STAGE]["environment_variables"]
+os.environ.update(STAGE_ENVIRONMENT)
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",

@@ -145,6 +145,14 @@ class StaleCode(Exception):
     """The stored code changed between read and write (a concurrent request won)."""
 
 
+class RateCounter(Protocol):
+    """Fixed-window counters for the per-source-address throttles (domain/throttles.py)."""
+
+    def hit(self, key: str, expires_at: int) -> int:
+        """Add one to counter `key` (absent counts as 0) in one atomic write; the new count."""
+        ...
+
+
 # Accounts and sessions (R-AUTH-*, R-MOD-*, R-DEL-*) -------------------------------------------
 
 STATUS_ACTIVE = "ACTIVE"

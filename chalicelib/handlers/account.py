@@ -9,8 +9,10 @@ from chalice.app import Response
 from chalicelib.domain import account_forms, accounts, fields, forms
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.sessions import Caller
+from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.auth import authenticated
 from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_body, json_response
+from chalicelib.handlers.throttle import limit_source
 from chalicelib.wiring import runtime
 
 bp = Blueprint(__name__)
@@ -54,6 +56,7 @@ def email_availability(caller: Caller) -> Response:
     problems = Problems()
     email = forms.read_email_pair(json_body(bp.current_request), problems)
     problems.raise_if_any()
+    limit_source(AVAILABILITY_CHECKS, bp.current_request)
     available = accounts.email_available_for(runtime().accounts(), caller, email)
     return json_response({"available": available})
 
@@ -68,6 +71,7 @@ def security_code(caller: Caller) -> Response:
     )
     problems.add("email", fields.check_email(email))
     problems.raise_if_any()
+    limit_source(CODE_REQUESTS, bp.current_request)
     issued = accounts.request_email_change_code(runtime().accounts(), caller, email)
     return json_response(
         {

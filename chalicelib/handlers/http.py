@@ -79,6 +79,21 @@ def source_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
+def security_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice `http` middleware: the headers every answer of the API carries (issue 6).
+
+    - `X-Content-Type-Options: nosniff`: a browser never runs a JSON answer as a script or page.
+    - `Cache-Control: no-store` unless the view chose a policy (catalogues, the OpenAPI document
+      are public): answers about one person (availability, sessions, the account, errors) never
+      sit in a browser's or a proxy's cache. Authenticated views set it themselves as well
+      (handlers/auth.py `private`), so it holds even for an answer built outside this chain.
+    """
+    response = get_response(request)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(body=body, status_code=status, headers={**JSON, **(headers or {})})
 

@@ -7,7 +7,9 @@ from chalice.app import Response
 
 from chalicelib.domain import forms, registration
 from chalicelib.domain.forms import Problems
+from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_body, json_response, source_ip
+from chalicelib.handlers.throttle import limit_source
 from chalicelib.wiring import runtime
 
 bp = Blueprint(__name__)
@@ -23,6 +25,7 @@ def user_id_availability() -> Response:
     problems = Problems()
     user_id = forms.read_user_id(json_body(bp.current_request), problems)
     problems.raise_if_any()
+    limit_source(AVAILABILITY_CHECKS, bp.current_request)
     deps = runtime().registration()
     return json_response({"available": registration.user_id_available(deps.claims, user_id)})
 
@@ -33,6 +36,7 @@ def document_availability() -> Response:
     problems = Problems()
     document_type, number = forms.read_document(json_body(bp.current_request), problems)
     problems.raise_if_any()
+    limit_source(AVAILABILITY_CHECKS, bp.current_request)
     deps = runtime().registration()
     available = registration.document_available(deps.claims, document_type, number)
     return json_response({"available": available})
@@ -44,6 +48,7 @@ def email_availability() -> Response:
     problems = Problems()
     email = forms.read_email_pair(json_body(bp.current_request), problems)
     problems.raise_if_any()
+    limit_source(AVAILABILITY_CHECKS, bp.current_request)
     deps = runtime().registration()
     return json_response({"available": registration.email_available(deps.claims, email)})
 
@@ -56,6 +61,7 @@ def security_code() -> Response:
     email = forms.read_text(body, "email", problems, forms.fields.normalise_email)
     problems.add("email", forms.fields.check_email(email))
     problems.raise_if_any()
+    limit_source(CODE_REQUESTS, bp.current_request)
     issued = registration.request_registration_code(runtime().registration(), email)
     return json_response(
         {

@@ -22,6 +22,7 @@ from chalicelib.domain.ports import (
 from chalicelib.store.codes import code_key
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
+from chalicelib.store.retries import retry_transaction_conflicts
 
 _USER_FIELDS = tuple(f.name for f in dataclasses.fields(User))
 
@@ -61,6 +62,8 @@ def connection() -> Connection:
     global _connection
     if _connection is None:
         _connection = Connection(region=get_settings().region, max_retry_attempts=3)
+    # Idempotent, and repeated because PynamoDB replaces its client if credentials go missing.
+    retry_transaction_conflicts(_connection.client)
     return _connection
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from tests.conftest import STAGE_ENVIRONMENT
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -79,7 +81,9 @@ class Stack:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ports = {name: str(_free_port()) for name in ("MOTO_PORT", "API_PORT", "WEB_PORT")}
     env = {**os.environ, **ports, "RATE_LIMITS_PER_IP": "off"}
-    for key in ("AWS_ENDPOINT_URL", "USERS_TABLE", "CLAIMS_TABLE", "CODES_TABLE"):
+    # The stack must see what a developer's shell has, not the `dev` stage values that
+    # tests/conftest.py exported for the in-process tests (CORS_ORIGIN=*, the dev tables, …).
+    for key in (*STAGE_ENVIRONMENT, "AWS_ENDPOINT_URL", "HASH_KEY"):
         env.pop(key, None)
     # A file, not a pipe: nobody reads the stack's console while the tests run, and a full pipe
     # would block it.

@@ -1,0 +1,90 @@
+"""Throttles per source address (issue 6; R-REG-11 "so that the service cannot be used to flood
+someone's mailbox", and the availability checks' enumeration).
+
+The per-address code throttle (security_codes.py) and the per-ID log-in lock-out (lockout.py)
+limit what can be done *to* one mailbox or one account. These limit what one *source address*
+can do across all of them: how many security codes it can have mailed (to any address) and how
+many availability checks it can make (the checks tell whether an ID, document or e-mail is
+registered, which is inherent to the seed's «Comprobar disponibilidad»; SECURITY.md).
+
+Each limit is a fixed window counted with one atomic increment of one item (`RateCounter.hit`),
+so a request costs exactly one extra write and two concurrent requests cannot both read a stale
+count. A fixed window lets a client spend a full window's allowance on each side of a window
+boundary (at most twice the limit in a short burst); the limits are set with that in mind.
+
+The source address is kept only as a keyed hash (a leaked table backup tells nothing), and the
+item expires with its window (TTL). `RATE_LIMITS_PER_IP=off` removes these checks, and their
+DynamoDB call, entirely: a load test from one address would otherwise trip them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from chalicelib.domain import errors, tokens
+from chalicelib.domain.ports import Clock, RateCounter
+
+# The kinds of request limited per source address.
+CODE_REQUESTS = "CODE_IP"
+AVAILABILITY_CHECKS = "AVAILABILITY_IP"
+
+MINUTE = 60
+HOUR = 3600
+# A counter item outlives its window a little, so a clock slightly behind DynamoDB's TTL
+# sweeper never sees a window's count vanish while the window is still open.
+EXPIRY_MARGIN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Limit:
+    max_requests: int
+    window_seconds: int
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} segundos"
+    return f"{math.ceil(seconds / 60)} minutos"
+
+
+MESSAGES = {
+    CODE_REQUESTS: "Se solicitaron demasiados códigos de seguridad desde su conexión. "
+    "Intente nuevamente en {wait}.",
+    AVAILABILITY_CHECKS: "Se realizaron demasiadas consultas de disponibilidad desde su "
+    "conexión. Intente nuevamente en {wait}.",
+}
+
+
+def counter_key(key: bytes, kind: str, source_ip: str, window: int) -> str:
+    """`CODE_IP#<keyed hash of the address>#<window number>`: one item per address and window."""
+    return f"{kind}#{tokens.keyed_hash(key, 'source', kind, source_ip)[:32]}#{window}"
+
+
+@dataclass
+class SourceThrottle:
+    counter: RateCounter
+    clock: Clock
+    hash_key: bytes
+    limits: Mapping[str, Limit]
+
+    def check(self, kind: str, source_ip: str) -> None:
+        """Counts this request; TooManyRequests (429 + Retry-After) once over the limit.
+
+        A refused request counts too: a client that keeps hammering stays refused until the
+        window ends, and never gets more than the limit through.
+        """
+        limit = self.limits[kind]
+        now = int(self.clock())
+        window = now // limit.window_seconds
+        window_end = (window + 1) * limit.window_seconds
+        count = self.counter.hit(
+            counter_key(self.hash_key, kind, source_ip, window),
+            expires_at=window_end + EXPIRY_MARGIN_SECONDS,
+        )
+        if count > limit.max_requests:
+            wait = max(1, window_end - now)
+            raise errors.TooManyRequests(
+                MESSAGES[kind].format(wait=_wait_text(wait)), retry_after=wait
+            )

@@ -1,0 +1,212 @@
+"""moto in server mode for the fault and load tests, and a fault injector at the botocore level.
+
+In server mode the app's AWS calls leave botocore as real HTTP requests to a serialized moto server
+(devstack.moto_server), so a `before-send` handler that answers instead of the network replaces
+AWS's answer exactly: botocore parses it, its standard retry mode decides whether to send again,
+and nothing reaches moto. (With moto's in-process mock, moto's own `before-send` handler runs as
+well and would carry out the write that the injected error claims was refused.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+import boto3
+import botocore.endpoint
+import requests
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectTimeoutError
+
+import chalicelib.mail.ses
+import chalicelib.store.users
+from chalicelib.config import get_settings
+from chalicelib.store.models import ALL_MODELS, create_tables
+from devstack.moto_server import MotoServer
+
+
+def forget_aws_clients() -> None:
+    """Drop every cached client so the next call resolves AWS_ENDPOINT_URL afresh."""
+    for model in ALL_MODELS:
+        model._connection = None
+    chalicelib.store.users._connection = None
+    chalicelib.mail.ses._client = None
+
+
+@contextmanager
+def moto_stack() -> Iterator[MotoServer]:
+    """A fresh serialized moto server with the tables and the verified sender; the app's
+    clients point at it while the block runs."""
+    server = MotoServer(port=0).start()
+    # moto keeps its state in this process's globals, which an earlier server may have filled.
+    requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
+    previous = os.environ.get("AWS_ENDPOINT_URL")
+    os.environ["AWS_ENDPOINT_URL"] = server.url
+    forget_aws_clients()
+    try:
+        create_tables()
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(
+            EmailAddress=get_settings().mail_sender
+        )
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = previous
+        forget_aws_clients()
+        server.stop()
+
+
+def app_clients() -> dict[str, Any]:
+    """Every botocore client the app uses, created now: one per PynamoDB model, the connection
+    for transactions and batch reads, and SES."""
+    clients = {
+        f"model:{model.__name__}": model._get_connection().connection.client for model in ALL_MODELS
+    }
+    clients["transactions"] = chalicelib.store.users.connection().client
+    clients["ses"] = chalicelib.mail.ses.ses_client(get_settings().region)
+    return clients
+
+
+def table_items(endpoint_url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every item of every table, sorted, read around the app's clients (no fault applies)."""
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint_url)
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for model in ALL_MODELS:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"TableName": model.Meta.table_name, "ConsistentRead": True}
+        while True:
+            page = client.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        tables[model.__name__] = sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+    return tables
+
+
+# --- faults ------------------------------------------------------------------------------------
+
+
+class _Body(BytesIO):
+    """What AWSResponse reads a body from (urllib3's `stream`)."""
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        chunk = self.read()
+        while chunk:
+            yield chunk
+            chunk = self.read()
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An answer AWS could give: HTTP status, headers and body; or a connection timeout."""
+
+    status: int = 400
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    timeout: bool = False
+
+    def answer(self, request: Any) -> AWSResponse:
+        if self.timeout:
+            raise ConnectTimeoutError(endpoint_url=request.url)
+        headers = {"x-amzn-RequestId": "fault-injected", **self.headers}
+        return AWSResponse(request.url, self.status, headers, _Body(self.body))
+
+
+def dynamodb_error(code: str, message: str = "injected", status: int = 400, **extra: Any) -> Fault:
+    body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message, **extra}
+    return Fault(status, json.dumps(body).encode(), {"Content-Type": "application/x-amz-json-1.0"})
+
+
+def transaction_cancelled(reasons: list[str]) -> Fault:
+    """TransactWriteItems refused as a whole, with one reason per item in the order sent."""
+    return dynamodb_error(
+        "TransactionCanceledException",
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons "
+        f"[{', '.join(reasons)}]",
+        CancellationReasons=[{"Code": reason} for reason in reasons],
+    )
+
+
+def ses_error(code: str, status: int = 400, kind: str = "Sender") -> Fault:
+    body = (
+        '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/">'
+        f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>injected</Message></Error>"
+        "<RequestId>fault-injected</RequestId></ErrorResponse>"
+    )
+    return Fault(status, body.encode(), {"Content-Type": "text/xml"})
+
+
+TIMEOUT = Fault(timeout=True)
+
+
+class FaultInjector:
+    """A botocore `before-send` handler: counts every attempt the app's clients send, per
+    "service:Operation", and answers the planned ones with a fault instead of the network."""
+
+    def __init__(self) -> None:
+        self.attempts: Counter[str] = Counter()
+        self._plans: dict[str, tuple[Fault, int | None]] = {}
+        self._lock = threading.Lock()
+
+    def fail(self, operation: str, fault: Fault, times: int | None = None) -> None:
+        """Answer the next `times` attempts of `operation` (all of them if None) with `fault`."""
+        with self._lock:
+            self._plans[operation] = (fault, times)
+
+    def heal(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.attempts.clear()
+
+    def attach(self, client: Any) -> None:
+        client.meta.events.register("before-send", self, unique_id="tests-fault-injector")
+
+    def __call__(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+        _, service, operation = event_name.split(".", 2)
+        name = f"{service}:{operation}"
+        with self._lock:
+            self.attempts[name] += 1
+            plan = self._plans.get(name)
+            if plan is None:
+                return None
+            fault, times = plan
+            if times is not None:
+                if times <= 1:
+                    del self._plans[name]
+                else:
+                    self._plans[name] = (fault, times - 1)
+        return fault.answer(request)
+
+
+class BackoffRecorder:
+    """Stands in for the `time` module inside botocore.endpoint only: the retry backoff botocore
+    asks for is recorded instead of slept, so a test with retries stays fast."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def install_backoff_recorder(monkeypatch: Any) -> BackoffRecorder:
+    recorder = BackoffRecorder()
+    monkeypatch.setattr(botocore.endpoint, "time", recorder)
+    return recorder
