@@ -31,7 +31,7 @@ from chalicelib.domain.ports import (
     Origin,
     User,
 )
-from chalicelib.domain.registration import email_available, iso
+from chalicelib.domain.registration import code_and_holder, email_available, iso
 from chalicelib.domain.sessions import Caller
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,8 @@ def request_email_change_code(
     user = caller.user
     if email_key(email) == email_key(user.email):
         raise errors.ValidationFailed(fields={"email": SAME_ADDRESS})
-    if not email_available(deps.claims, email, owner=user.user_id):
+    previous, holder = code_and_holder(deps.codes, email, PURPOSE_EMAIL_CHANGE)
+    if holder is not None and holder != user.user_id:
         raise errors.EmailTaken()
     return security_codes.issue_code(
         email=email,
@@ -105,6 +106,7 @@ def request_email_change_code(
         key=deps.hash_key,
         policy=deps.code_policy,
         render=messages.security_code,
+        previous=previous,
     )
 
 

@@ -14,6 +14,7 @@ from chalicelib.domain.ports import (
     AuditEvent,
     ClaimStore,
     Clock,
+    CodeRecord,
     CodeStore,
     Mailer,
     Registrar,
@@ -57,8 +58,19 @@ def email_available(claims: ClaimStore, email: str, *, owner: str | None = None)
     return holder is None or holder == owner
 
 
+def code_and_holder(
+    codes: CodeStore, email: str, purpose: str
+) -> tuple[CodeRecord | None, str | None]:
+    """The address's previous code for `purpose` and who holds its claim, in one read: a code
+    request checks that the address is free (R-REG-10) and throttles on the code's send history
+    (R-REG-11), and one DynamoDB call is cheaper than two."""
+    key = email_key(email)
+    return codes.get_with_owner(key, purpose, email_claim(key))
+
+
 def request_registration_code(deps: RegistrationDeps, email: str) -> security_codes.CodeIssued:
-    if not email_available(deps.claims, email):
+    previous, holder = code_and_holder(deps.codes, email, PURPOSE_REGISTRATION)
+    if holder is not None:
         raise errors.EmailTaken()
     return security_codes.issue_code(
         email=email,
@@ -70,6 +82,7 @@ def request_registration_code(deps: RegistrationDeps, email: str) -> security_co
         key=deps.hash_key,
         policy=deps.code_policy,
         render=messages.security_code,
+        previous=previous,
     )
 
 

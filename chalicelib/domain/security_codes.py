@@ -37,6 +37,13 @@ class CodeIssued:
 CodeMail = Callable[[str, int], tuple[str, str, str]]
 
 
+class Unread:
+    """`issue_code(previous=UNREAD)`: the caller has not read the stored code; issue_code does."""
+
+
+UNREAD = Unread()
+
+
 def code_hash(key: bytes, record_email: str, purpose: str, code: str) -> str:
     return tokens.keyed_hash(key, "code", purpose, record_email, code.upper())
 
@@ -72,14 +79,18 @@ def issue_code(
     key: bytes,
     policy: CodePolicy,
     render: CodeMail,
+    previous: CodeRecord | Unread | None = UNREAD,
 ) -> CodeIssued:
     """Store a fresh code (replacing any previous one), then mail it.
 
     If the mail fails the stored item is put back without a usable code and without this send
     in its history, so nothing usable is left and an immediate retry is not throttled.
+    `previous` is the stored code when the caller already read it (`CodeStore.get_with_owner`),
+    so that it is not read twice.
     """
     now = int(clock())
-    previous = codes.get(email_key, purpose)
+    if isinstance(previous, Unread):
+        previous = codes.get(email_key, purpose)
     sends = _throttle(previous, now, policy)
     code = tokens.new_security_code()
     record = CodeRecord(

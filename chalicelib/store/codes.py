@@ -6,7 +6,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.domain.ports import CodeRecord, StaleCode
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import CodeModel
+from chalicelib.store.models import ClaimModel, CodeModel
 
 HOUR = 3600
 
@@ -42,6 +42,18 @@ class DynamoCodeStore:
             except DoesNotExist:
                 return None
         return _to_record(item, email_key, purpose)
+
+    def get_with_owner(
+        self, email_key: str, purpose: str, claim: str
+    ) -> tuple[CodeRecord | None, str | None]:
+        # Imported here: store.batch needs store.users, which needs this module's code_key.
+        from chalicelib.store.batch import batch_get
+
+        code_item, claim_item = batch_get(
+            [(CodeModel, code_key(email_key, purpose)), (ClaimModel, claim)]
+        )
+        record = _to_record(code_item, email_key, purpose) if code_item is not None else None
+        return record, (claim_item.owner if claim_item is not None else None)
 
     def put(self, record: CodeRecord) -> CodeRecord:
         last_send = max(record.sends, default=record.expires_at)
