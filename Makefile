@@ -49,13 +49,15 @@ test: $(STAMP) chromium lint template-check
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The CloudFormation template (docs/deploy.md). Needs no AWS account: chalice only reads the
-# region, and the Lambda wheels come from pip's configured indexes.
+# region, and the Lambda wheels come from pip's configured indexes. compile_bytecode.py then adds
+# bytecode to the zip: Lambda's /var/task is read-only, so nothing compiled there is kept.
 STAGE ?= prod
 PACKAGE_DIR := build/package
 package: $(STAMP)
 	rm -rf $(PACKAGE_DIR)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package \
 	  --stage $(STAGE) --merge-template infra/resources.json $(PACKAGE_DIR)
+	$(PY) scripts/compile_bytecode.py $(PACKAGE_DIR)
 
 # Zero errors and zero warnings: cfn-lint exits non-zero on either.
 template-check: package
