@@ -10,7 +10,7 @@ from chalice import CORSConfig
 
 from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.handlers import account, catalogs, http, meta, registration, sessions
+from chalicelib.handlers import account, catalogs, http, meta, recovery, registration, sessions
 from chalicelib.handlers.chalice_app import RequestScopedChalice
 
 settings = get_settings()
@@ -28,5 +28,5 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 
-for blueprint in (catalogs.bp, registration.bp, sessions.bp, account.bp, meta.bp):
+for blueprint in (catalogs.bp, registration.bp, sessions.bp, account.bp, recovery.bp, meta.bp):
     app.register_blueprint(blueprint)

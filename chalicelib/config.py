@@ -54,6 +54,13 @@ class Settings:
     hash_key: str
     hash_key_parameter: str
     max_body_bytes: int
+    # Where the web form is served: the links in mails (undo of an e-mail change, recovery).
+    web_base_url: str
+    email_undo_ttl_seconds: int
+
+
+# The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
+DEV_WEB_BASE_URL = "https://registro-dev.ecuapass.aduana.gob.ec"
 
 
 def _table(kind: str, prefix: str) -> str:
@@ -92,4 +99,6 @@ def get_settings() -> Settings:
         hash_key=os.environ.get("HASH_KEY", ""),
         hash_key_parameter=os.environ.get("HASH_KEY_PARAMETER", ""),
         max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
+        web_base_url=os.environ.get("WEB_BASE_URL", DEV_WEB_BASE_URL).strip().rstrip("/"),
+        email_undo_ttl_seconds=_int("EMAIL_UNDO_TTL_SECONDS", 7 * 24 * 3600),
     )

@@ -15,7 +15,9 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import AccountDeps
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
+from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import Clock
+from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
 from chalicelib.domain.security_codes import CodePolicy
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
@@ -119,7 +121,7 @@ class Runtime:
             window_seconds=s.login_failure_window_seconds,
             lock_seconds=s.login_lock_seconds,
         )
-        return PasswordGate(DynamoAccountStore(), self.clock, policy)
+        return PasswordGate(DynamoAccountStore(), self.clock, policy, notices=self.notices())
 
     def sessions(self) -> SessionDeps:
         from chalicelib.store.accounts import DynamoAccountStore
@@ -154,6 +156,32 @@ class Runtime:
             clock=self.clock,
             hash_key=self.hash_key,
             code_policy=self.code_policy,
+            web_base_url=s.web_base_url,
+            undo_ttl_seconds=s.email_undo_ttl_seconds,
+        )
+
+    def notices(self) -> Notices:
+        """Security notices (issue 8), with links to the web form at WEB_BASE_URL."""
+        from chalicelib.mail.ses import SesMailer
+
+        s = self.settings
+        return Notices(SesMailer(s.mail_sender, s.region), s.web_base_url)
+
+    def recovery(self) -> RecoveryDeps:
+        from chalicelib.mail.ses import SesMailer
+        from chalicelib.store.codes import DynamoCodeStore
+        from chalicelib.store.recovery import DynamoRecoveryStore
+
+        s = self.settings
+        return RecoveryDeps(
+            store=DynamoRecoveryStore(),
+            codes=DynamoCodeStore(),
+            mailer=SesMailer(s.mail_sender, s.region),
+            notices=self.notices(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            code_policy=self.code_policy,
+            undo_ttl_seconds=s.email_undo_ttl_seconds,
         )
 
     def source_throttle(self) -> SourceThrottle | None:

@@ -13,10 +13,11 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.domain import errors, messages, names, passwords, security_codes
+from chalicelib.domain import errors, messages, names, passwords, security_codes, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import PasswordGate, login_state
+from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import (
     PROFILE_FIELDS,
     PURPOSE_EMAIL_CHANGE,
@@ -27,6 +28,7 @@ from chalicelib.domain.ports import (
     Clock,
     CodeStore,
     EmailMove,
+    EmailUndo,
     Mailer,
     Origin,
     User,
@@ -66,6 +68,18 @@ class AccountDeps:
     clock: Clock
     hash_key: bytes
     code_policy: security_codes.CodePolicy
+    # The security notices' links (issue 8): WEB_BASE_URL and the undo link's lifetime.
+    web_base_url: str = ""
+    undo_ttl_seconds: int = 7 * 24 * 3600
+
+    @property
+    def notices(self) -> Notices:
+        return Notices(self.mailer, self.web_base_url)
+
+
+def undo_token_hash(key: bytes, token: str) -> str:
+    """The only form in which an undo link's token is stored (issue 8)."""
+    return tokens.keyed_hash(key, "email-undo", token)
 
 
 def profile(user: User) -> dict[str, Any]:
@@ -170,6 +184,21 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
             session_epoch=user.session_epoch + 1,
             keep_session=caller.session.token_hash,
         )
+    undo_token: str | None = None
+    if move is not None:
+        # The old address gets a one-time link that undoes this change (issue 8): 256 random
+        # bits, of which only the keyed hash is stored, in the same transaction as the change.
+        undo_token = tokens.new_token()
+        change = replace(
+            change,
+            undo=EmailUndo(
+                token_hash=undo_token_hash(deps.hash_key, undo_token),
+                user_id=user.user_id,
+                old_email=user.email,
+                version=user.version + 1,
+                expires_at=int(now_epoch) + deps.undo_ttl_seconds,
+            ),
+        )
     deps.accounts.change(change)
 
     updated = replace(user, **values, version=user.version + 1, updated_at=now)
@@ -181,7 +210,7 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
             failed_logins=[],
             locked_until=0,
         )
-    _notify(deps.mailer, user, updated, now_epoch, origin.source_ip)
+    _notify(deps, user, updated, now_epoch, origin, undo_token)
     return updated
 
 
@@ -212,34 +241,27 @@ def _audit_items(
     return tuple(items)
 
 
-def _notify(mailer: Mailer, before: User, after: User, when: float, source_ip: str) -> None:
-    notices = []
+def _notify(
+    deps: AccountDeps,
+    before: User,
+    after: User,
+    when: float,
+    origin: Origin,
+    undo_token: str | None,
+) -> None:
+    """Sent after the commit; a failed notice is logged, never a failed save."""
+    notices = deps.notices
     if after.email != before.email:
-        notices.append(
-            (
-                before.email,
-                messages.email_replaced(
-                    before.user_id, after.email, messages.ecuador_time(when), source_ip
-                ),
-            )
+        notices.email_replaced(
+            before,
+            after.email,
+            when,
+            origin,
+            undo_token=undo_token,
+            undo_ttl_seconds=deps.undo_ttl_seconds,
         )
     if after.password_hash != before.password_hash:
-        notices.append(
-            (
-                after.email,
-                messages.password_changed(before.user_id, messages.ecuador_time(when), source_ip),
-            )
-        )
-    for to, mail in notices:
-        _send_notice(mailer, to, mail, before.user_id)
-
-
-def _send_notice(mailer: Mailer, to: str, mail: messages.Mail, user_id: str) -> None:
-    """The change is committed whether or not its notice goes out; operators see the log."""
-    try:
-        mailer.send(to, *mail)
-    except errors.MailUnavailable:
-        log.warning("account notice not sent", extra={"user_id": user_id, "subject": mail[0]})
+        notices.password_changed(after, when, origin)
 
 
 def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> None:
@@ -259,5 +281,4 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
         user_agent=origin.user_agent,
     )
     deps.accounts.deactivate(user, reason=form.reason, at=now, audit=audit)
-    mail = messages.deactivated(user.user_id, messages.ecuador_time(now_epoch), origin.source_ip)
-    _send_notice(deps.mailer, user.email, mail, user.user_id)
+    deps.notices.deactivated(user, now_epoch, origin)

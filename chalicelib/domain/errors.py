@@ -140,6 +140,36 @@ class NotFound(ApiError):
     default_message = "El recurso solicitado no existe."
 
 
+# Account recovery and the undo of an e-mail change (issue 8) ------------------------------------
+
+
+class PasswordRecoveryRequired(ApiError):
+    """Log-in after an undone e-mail change: the password may be known to someone else."""
+
+    code, status = "PASSWORD_RECOVERY_REQUIRED", 403
+    default_message = (
+        "Por seguridad, el correo electrónico anterior de esta cuenta fue restablecido y debe "
+        "crear una contraseña nueva antes de ingresar. Use «¿Olvidó su contraseña?»: el código "
+        "llegará a su correo electrónico personal."
+    )
+
+
+class LinkUsed(ApiError):
+    code, status = "LINK_USED", 400
+    default_message = (
+        "Este enlace ya fue utilizado y no puede usarse otra vez. Si no puede ingresar, use "
+        "«¿Olvidó su contraseña?»."
+    )
+
+
+class LinkExpired(ApiError):
+    code, status = "LINK_EXPIRED", 410
+    default_message = (
+        "Este enlace venció: solo es válido durante 7 días después del cambio. Comuníquese con "
+        "el Servicio Nacional de Aduana del Ecuador si necesita ayuda."
+    )
+
+
 class MailUnavailable(ApiError):
     code, status = "MAIL_UNAVAILABLE", 503
     default_message = (

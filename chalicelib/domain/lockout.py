@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from chalicelib.domain import errors, passwords
+from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import AccountStore, AuditEvent, Clock, LoginState, Origin, User
 from chalicelib.domain.registration import iso
 
@@ -59,6 +60,8 @@ class PasswordGate:
     accounts: AccountStore
     clock: Clock
     policy: LockoutPolicy
+    # Mails the owner when a lock starts (issue 8); None sends nothing (unit tests).
+    notices: Notices | None = None
 
     def check(
         self,
@@ -79,7 +82,7 @@ class PasswordGate:
         stored = user.password_hash if user is not None else passwords.dummy_hash()
         if passwords.verify_password(stored, password) and user is not None:
             return
-        raise self._count_failure(user_id, user is not None, state, now, origin)
+        raise self._count_failure(user_id, user, state, now, origin)
 
     def clear(self, user: User) -> None:
         """A right password ends the run of failures (only written when there is one)."""
@@ -90,8 +93,9 @@ class PasswordGate:
             )
 
     def _count_failure(
-        self, user_id: str, known: bool, state: LoginState, now: int, origin: Origin
+        self, user_id: str, user: User | None, state: LoginState, now: int, origin: Origin
     ) -> errors.ApiError:
+        known = user is not None
         for _ in range(WRITE_ATTEMPTS):
             after = after_failure(state, now, self.policy)
             locks = after.locked_until > now
@@ -109,6 +113,15 @@ class PasswordGate:
                 user_id, known=known, before=state, after=after, audit=audit
             )
             if saved:
+                if locks and user is not None and self.notices is not None:
+                    # Only the attempt whose write started the lock sends it: one mail a lock.
+                    self.notices.account_locked(
+                        user,
+                        now,
+                        origin,
+                        failures=self.policy.max_failures,
+                        lock_seconds=after.locked_until - now,
+                    )
                 return (
                     locked_error(after.locked_until - now) if locks else errors.InvalidCredentials()
                 )

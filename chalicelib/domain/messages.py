@@ -11,17 +11,22 @@ Mail = tuple[str, str, str]
 SIGNATURE = "Servicio Nacional de Aduana del Ecuador — Ecuapass"
 
 
-def _html(paragraphs: list[str]) -> str:
+def _html(paragraphs: list[str], links: tuple[str, ...] = ()) -> str:
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    for link in links:
+        # A link stands on a paragraph of its own, so the whole paragraph becomes the anchor.
+        body = body.replace(
+            f"<p>{escape(link)}</p>", f'<p><a href="{escape(link)}">{escape(link)}</a></p>'
+        )
     return (
         '<!doctype html><html lang="es"><body style="font-family:Arial,sans-serif">'
         f"{body}<p><small>{escape(SIGNATURE)}</small></p></body></html>"
     )
 
 
-def _mail(subject: str, paragraphs: list[str]) -> Mail:
+def _mail(subject: str, paragraphs: list[str], links: tuple[str, ...] = ()) -> Mail:
     text = "\n\n".join([*paragraphs, SIGNATURE]) + "\n"
-    return subject, text, _html(paragraphs)
+    return subject, text, _html(paragraphs, links)
 
 
 def security_code(code: str, minutes: int) -> Mail:
@@ -78,31 +83,128 @@ def mask_email(address: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
-def email_replaced(user_id: str, new_address: str, when: str, source_ip: str) -> Mail:
-    """R-MOD-6: to the *old* address, which no longer receives the account's mail."""
+def email_replaced(
+    user_id: str,
+    new_address: str,
+    when: str,
+    source_ip: str,
+    *,
+    undo_link: str | None = None,
+    undo_days: int = 7,
+) -> Mail:
+    """R-MOD-6: to the *old* address, which no longer receives the account's mail; with the
+    one-time link that undoes the change (issue 8)."""
+    paragraphs = [
+        f"El correo electrónico personal del usuario {user_id} en el portal Ecuapass fue "
+        f"reemplazado por {mask_email(new_address)}.",
+        f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+        "Desde ahora los avisos de su cuenta se enviarán a la nueva dirección y esta "
+        "dirección queda libre.",
+    ]
+    if undo_link is None:
+        return _mail(SUBJECT_EMAIL_REPLACED, [*paragraphs, UNKNOWN_ACTION])
+    paragraphs += [
+        "Si usted NO hizo este cambio, restablezca su correo anterior con el siguiente enlace "
+        f"(sirve una sola vez y vence en {undo_days} días):",
+        undo_link,
+        "Al usarlo, este correo vuelve a ser el de su cuenta, se cierran todas las sesiones "
+        "abiertas (también la de quien hizo el cambio) y, antes de volver a ingresar, deberá "
+        "crear una contraseña nueva con «¿Olvidó su contraseña?»; el código llegará a este correo.",
+        "No reenvíe este mensaje: el enlace funciona para quien lo tenga. Si usted sí hizo el "
+        "cambio, ignore este mensaje.",
+    ]
+    return _mail(SUBJECT_EMAIL_REPLACED, paragraphs, (undo_link,))
+
+
+SUBJECT_EMAIL_REPLACED = "Ecuapass: su correo electrónico fue reemplazado"
+
+
+def _recover_now(recover_link: str) -> list[str]:
+    return [
+        "Si usted no realizó este cambio, cree de inmediato una contraseña nueva con "
+        "«¿Olvidó su contraseña?» (el código llegará a este correo) y comuníquese con el "
+        "Servicio Nacional de Aduana del Ecuador:",
+        recover_link,
+    ]
+
+
+def password_changed(
+    user_id: str, when: str, source_ip: str, *, recover_link: str | None = None
+) -> Mail:
+    """R-MOD-4: the other sessions were closed; never the password itself."""
+    paragraphs = [
+        f"La contraseña del usuario {user_id} en el portal Ecuapass fue cambiada.",
+        f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+        "Por seguridad se cerraron las demás sesiones abiertas de su cuenta.",
+    ]
+    if recover_link is None:
+        return _mail("Ecuapass: su contraseña fue cambiada", [*paragraphs, UNKNOWN_ACTION])
     return _mail(
-        "Ecuapass: su correo electrónico fue reemplazado",
-        [
-            f"El correo electrónico personal del usuario {user_id} en el portal Ecuapass fue "
-            f"reemplazado por {mask_email(new_address)}.",
-            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
-            "Desde ahora los avisos de su cuenta se enviarán a la nueva dirección y esta "
-            "dirección queda libre.",
-            UNKNOWN_ACTION,
-        ],
+        "Ecuapass: su contraseña fue cambiada",
+        [*paragraphs, *_recover_now(recover_link)],
+        (recover_link,),
     )
 
 
-def password_changed(user_id: str, when: str, source_ip: str) -> Mail:
-    """R-MOD-4: the other sessions were closed; never the password itself."""
+# Password recovery and take-over notices (issue 8) ----------------------------------------------
+
+
+def recovery_code(user_id: str, code: str, minutes: int, when: str, source_ip: str) -> Mail:
+    """The recovery code, alone on its line as in R-REG-11's mail, and the ID (a person who
+    forgot it asked by e-mail)."""
+    subject = "RECUPERACIÓN DE CONTRASEÑA"
+    paragraphs = [
+        f"Recibimos una solicitud para crear una contraseña nueva para el usuario {user_id} del "
+        "portal Ecuapass. Su código de seguridad es:",
+        code,
+        f"El código expira en {minutes} minutos y solo puede usarse una vez. Nadie del Servicio "
+        "Nacional de Aduana del Ecuador le pedirá este código.",
+        f"Solicitud recibida el {when} desde la dirección IP {source_ip}.",
+        "Si usted no solicitó este código, ignore este mensaje: su contraseña no cambiará.",
+    ]
+    text = "\n\n".join([*paragraphs, SIGNATURE]) + "\n"
+    html = _html(paragraphs).replace(
+        f"<p>{code}</p>",
+        f'<p style="font-size:24px;font-weight:bold;letter-spacing:3px">{code}</p>',
+    )
+    return subject, text, html
+
+
+def password_recovered(user_id: str, when: str, source_ip: str, *, recover_link: str) -> Mail:
     return _mail(
-        "Ecuapass: su contraseña fue cambiada",
+        "Ecuapass: su contraseña fue restablecida",
         [
-            f"La contraseña del usuario {user_id} en el portal Ecuapass fue cambiada.",
+            f"La contraseña del usuario {user_id} en el portal Ecuapass fue restablecida con un "
+            "código de seguridad enviado a este correo.",
             f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
-            "Por seguridad se cerraron las demás sesiones abiertas de su cuenta.",
-            UNKNOWN_ACTION,
+            "Por seguridad se cerraron todas las sesiones abiertas de su cuenta y se levantó "
+            "cualquier bloqueo por intentos fallidos.",
+            "Si usted no lo hizo, alguien más puede leer este correo electrónico: cambie primero "
+            "la contraseña de su correo, luego cree otra contraseña para Ecuapass con «¿Olvidó "
+            "su contraseña?» y comuníquese con el Servicio Nacional de Aduana del Ecuador:",
+            recover_link,
         ],
+        (recover_link,),
+    )
+
+
+def account_locked(
+    user_id: str, when: str, source_ip: str, *, failures: int, minutes: int, recover_link: str
+) -> Mail:
+    unit = "minuto" if minutes == 1 else "minutos"
+    return _mail(
+        "Ecuapass: su cuenta fue bloqueada temporalmente",
+        [
+            f"El ingreso al usuario {user_id} del portal Ecuapass quedó bloqueado durante "
+            f"{minutes} {unit} después de {failures} intentos fallidos de contraseña.",
+            f"Fecha y hora: {when}. Dirección IP del último intento: {source_ip}.",
+            "Si fue usted, espere a que termine el bloqueo, o cree una contraseña nueva con "
+            "«¿Olvidó su contraseña?»: hacerlo también levanta el bloqueo.",
+            "Si no fue usted, alguien intentó adivinar su contraseña. Su cuenta sigue protegida; "
+            "le recomendamos crear una contraseña nueva que no use en otros sitios:",
+            recover_link,
+        ],
+        (recover_link,),
     )
 
 
@@ -118,5 +220,38 @@ def deactivated(user_id: str, when: str, source_ip: str) -> Mail:
             "Su documento de identificación y este correo electrónico quedan libres: si lo "
             "necesita, puede registrar un nuevo usuario con ellos en «Nuevo Registro».",
             UNKNOWN_ACTION,
+        ],
+    )
+
+
+def email_restored(user_id: str, when: str, source_ip: str, *, recover_link: str) -> Mail:
+    """To the restored address: what the undo did and the next step."""
+    return _mail(
+        "Ecuapass: su correo electrónico fue restablecido",
+        [
+            f"El correo electrónico personal del usuario {user_id} en el portal Ecuapass volvió "
+            "a ser esta dirección, con el enlace enviado a este correo.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            "Se cerraron todas las sesiones abiertas de su cuenta. Para volver a ingresar, cree "
+            "una contraseña nueva con «¿Olvidó su contraseña?»; el código llegará a este correo:",
+            recover_link,
+            "Si usted no usó el enlace, alguien más puede leer este correo: cambie la contraseña "
+            "de su correo y comuníquese con el Servicio Nacional de Aduana del Ecuador.",
+        ],
+        (recover_link,),
+    )
+
+
+def email_change_undone(user_id: str, restored: str, when: str, source_ip: str) -> Mail:
+    """To the address the undo removed: it no longer receives the account's mail."""
+    return _mail(
+        "Ecuapass: este correo ya no está asociado a su cuenta",
+        [
+            f"El cambio del correo electrónico personal del usuario {user_id} en el portal "
+            f"Ecuapass fue deshecho con el enlace enviado al correo anterior "
+            f"({mask_email(restored)}). Esta dirección ya no recibirá los avisos de la cuenta.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            "Si usted cambió el correo porque el anterior ya no es seguro, comuníquese de "
+            "inmediato con el Servicio Nacional de Aduana del Ecuador.",
         ],
     )

@@ -204,6 +204,22 @@ class EmailMove:
 
 
 @dataclass(frozen=True)
+class EmailUndo:
+    """The one-time link mailed to the old address after an e-mail change (issue 8).
+
+    Only the token's keyed hash is stored. `version` is the account version the change produced,
+    which orders the links of one account (see chalicelib/domain/recovery.py).
+    """
+
+    token_hash: str
+    user_id: str
+    old_email: str
+    version: int
+    expires_at: int
+    used: bool = False
+
+
+@dataclass(frozen=True)
 class AccountChange:
     """Everything one save changes, written in one transaction conditional on `version`."""
 
@@ -218,6 +234,8 @@ class AccountChange:
     # The session that made the change stays valid when the epoch moves (token hash).
     keep_session: str | None = None
     email: EmailMove | None = None
+    # The one-time link to undo `email`, stored in the same transaction (issue 8).
+    undo: EmailUndo | None = None
 
 
 class SessionStore(Protocol):
@@ -269,4 +287,69 @@ class AccountStore(Protocol):
     def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
         """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
         is no longer active or changed since it was read."""
+        ...
+
+
+# Password recovery and the undo of an e-mail change (issue 8) -----------------------------------
+
+
+@dataclass(frozen=True)
+class UndoVoid:
+    """Undo links the account issued after version `after` and up to version `through` stopped
+    working when a link issued at `after` was used; kept until `until` (epoch seconds), when every
+    link it covers has expired anyway."""
+
+    after: int
+    through: int
+    until: int
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    """A recovered password, written in one transaction with the code's consumption."""
+
+    user_id: str
+    # The address the code went to: the reset is refused if the account's address changed since.
+    email: str
+    password_hash: str
+    updated_at: str
+    code: CodeRecord
+    audit: AuditEvent
+
+
+@dataclass(frozen=True)
+class EmailRestore:
+    """The undo of an e-mail change, written in one transaction conditional on `version`."""
+
+    user_id: str
+    version: int
+    updated_at: str
+    restored_email: str
+    # The EMAIL claim given up; None when the account already holds the restored address.
+    released_key: str | None
+    restored_key: str
+    voids: tuple[UndoVoid, ...]
+    token_hash: str
+    audit: AuditEvent
+
+
+class RecoveryStore(Protocol):
+    def user_by_id(self, user_id: str) -> User | None:
+        """One read, whether or not the account exists."""
+        ...
+
+    def reset_password(self, reset: PasswordReset) -> None:
+        """AccountDeactivated, or SecurityCodeInvalid (code used, or the address changed)."""
+        ...
+
+    def load_undo(self, token_hash: str) -> tuple[EmailUndo | None, User | None, list[UndoVoid]]:
+        """The link, its account and the account's voided ranges of links."""
+        ...
+
+    def restore_email(self, restore: EmailRestore) -> None:
+        """StaleUpdate, EmailTaken (the old address is another account's) or LinkUsed."""
+        ...
+
+    def record(self, event: AuditEvent) -> None:
+        """One audit item on its own (a recovery code was requested)."""
         ...

@@ -103,6 +103,10 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     # Told only now, after the right password (R-AUTH-3).
     if user.status != STATUS_ACTIVE:
         raise errors.AccountDeactivated()
+    # An undone e-mail change (issue 8): the password may be the intruder's; also told only
+    # after the right one.
+    if user.must_recover_password:
+        raise errors.PasswordRecoveryRequired()
     now = int(deps.clock())
     token = f"{user.user_id}.{tokens.new_token(TOKEN_BYTES)}"
     session = Session(

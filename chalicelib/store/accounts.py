@@ -32,6 +32,7 @@ from chalicelib.store.codes import code_key
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import ClaimModel, CodeModel, LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
+from chalicelib.store.undo import undo_model
 from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection, to_user
 
 log = logging.getLogger(__name__)
@@ -217,6 +218,9 @@ class DynamoAccountStore:
                         )
                     for event in change.audit:
                         tx.save("audit", audit_item(event))
+                    if change.undo is not None:
+                        undo, undo_condition = undo_model(change.undo)
+                        tx.save("undo", undo, condition=undo_condition)
             except TransactWriteError as exc:
                 failed = tx.failed(exc)
                 if failed:

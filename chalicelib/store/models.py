@@ -10,6 +10,7 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -30,6 +31,14 @@ class _Meta:
     max_retry_attempts = RETRY_ATTEMPTS
     connect_timeout_seconds = 2
     read_timeout_seconds = 5
+
+
+class UndoVoidMap(MapAttribute):  # type: ignore[type-arg]
+    """Undo links issued after version `after` and up to `through` no longer work (issue 8)."""
+
+    after = NumberAttribute()
+    through = NumberAttribute()
+    until = NumberAttribute()
 
 
 class UserModel(Model):
@@ -62,6 +71,8 @@ class UserModel(Model):
     must_recover_password = BooleanAttribute(default=False)
     deactivation_reason = UnicodeAttribute(null=True)
     deactivated_at = UnicodeAttribute(null=True)
+    # Written only by the undo of an e-mail change (chalicelib/domain/recovery.py).
+    email_undo_voids = ListAttribute(of=UndoVoidMap, null=True)
 
 
 class ClaimModel(Model):
@@ -89,6 +100,27 @@ class CodeModel(Model):
     revision = NumberAttribute(default=0)
     # Kept for DynamoDB's TTL: an hour after the last send, when the throttle forgets it too.
     purge_at = NumberAttribute(null=True)
+
+
+class EmailUndoModel(Model):
+    """`UNDO#<keyed hash of the token>` -> the link that undoes one e-mail change (issue 8).
+
+    It lives in the codes table (same key attribute, same TTL attribute `purge_at`): the table
+    already holds short-lived secrets by keyed hash, and no new table or grant is needed. A code's
+    key is a lower-cased address, so it never starts with `UNDO#`.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.codes_table
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    old_email = UnicodeAttribute()
+    version = NumberAttribute()
+    expires_at = NumberAttribute()
+    used = BooleanAttribute(default=False)
+    # Kept past expiry so that an expired link is told apart from an unknown one (410, not 404).
+    purge_at = NumberAttribute()
 
 
 class SessionModel(Model):
@@ -134,6 +166,7 @@ class LimitModel(Model):
     locked_until = NumberAttribute(null=True)
 
 
+# One model per table: EmailUndoModel shares CodeModel's table and is not listed.
 ALL_MODELS: tuple[type[Model], ...] = (
     UserModel,
     ClaimModel,

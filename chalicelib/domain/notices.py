@@ -1,0 +1,106 @@
+"""Security notices to the account's personal address (issue 8): password changed or recovered,
+e-mail replaced (to the *old* address, with the undo link), account deactivated, account locked.
+
+Each says when (Ecuador's time), from which IP address, and what to do if it was not the owner.
+A notice goes out after its change is committed: a mail failure is logged for the operators and
+never turns a done change into an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from chalicelib.domain import errors, messages
+from chalicelib.domain.ports import Mailer, Origin, User
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+
+
+@dataclass
+class Notices:
+    mailer: Mailer
+    # Where the web form lives (WEB_BASE_URL), for the links in the notices.
+    web_base_url: str
+
+    def recover_link(self, user_id: str) -> str:
+        return f"{self.web_base_url}/recuperar.html?id={quote(user_id)}"
+
+    def undo_link(self, token: str) -> str:
+        return f"{self.web_base_url}/undo-email.html?token={quote(token)}"
+
+    def send(self, to: str, mail: messages.Mail, user_id: str) -> None:
+        try:
+            self.mailer.send(to, *mail)
+        except errors.MailUnavailable:
+            log.warning("security notice not sent", extra={"user_id": user_id, "subject": mail[0]})
+
+    def password_changed(self, user: User, when: float, origin: Origin) -> None:
+        mail = messages.password_changed(
+            user.user_id,
+            messages.ecuador_time(when),
+            origin.source_ip,
+            recover_link=self.recover_link(user.user_id),
+        )
+        self.send(user.email, mail, user.user_id)
+
+    def password_recovered(self, user: User, when: float, origin: Origin) -> None:
+        mail = messages.password_recovered(
+            user.user_id,
+            messages.ecuador_time(when),
+            origin.source_ip,
+            recover_link=self.recover_link(user.user_id),
+        )
+        self.send(user.email, mail, user.user_id)
+
+    def email_replaced(
+        self,
+        user: User,
+        new_email: str,
+        when: float,
+        origin: Origin,
+        *,
+        undo_token: str | None,
+        undo_ttl_seconds: int,
+    ) -> None:
+        """To `user.email`, the address being replaced."""
+        mail = messages.email_replaced(
+            user.user_id,
+            new_email,
+            messages.ecuador_time(when),
+            origin.source_ip,
+            undo_link=self.undo_link(undo_token) if undo_token else None,
+            undo_days=max(1, undo_ttl_seconds // DAY),
+        )
+        self.send(user.email, mail, user.user_id)
+
+    def email_restored(self, user: User, restored: str, when: float, origin: Origin) -> None:
+        """After an undo: to the restored address, and to the one it replaced (`user.email`)."""
+        stamp = messages.ecuador_time(when)
+        mail = messages.email_restored(
+            user.user_id, stamp, origin.source_ip, recover_link=self.recover_link(user.user_id)
+        )
+        self.send(restored, mail, user.user_id)
+        if user.email.lower() != restored.lower():
+            mail = messages.email_change_undone(user.user_id, restored, stamp, origin.source_ip)
+            self.send(user.email, mail, user.user_id)
+
+    def deactivated(self, user: User, when: float, origin: Origin) -> None:
+        mail = messages.deactivated(user.user_id, messages.ecuador_time(when), origin.source_ip)
+        self.send(user.email, mail, user.user_id)
+
+    def account_locked(
+        self, user: User, when: float, origin: Origin, *, failures: int, lock_seconds: int
+    ) -> None:
+        mail = messages.account_locked(
+            user.user_id,
+            messages.ecuador_time(when),
+            origin.source_ip,
+            failures=failures,
+            minutes=max(1, -(-lock_seconds // 60)),
+            recover_link=self.recover_link(user.user_id),
+        )
+        self.send(user.email, mail, user.user_id)

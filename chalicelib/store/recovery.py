@@ -1,0 +1,164 @@
+"""Password recovery and the undo of an e-mail change (issue 8): the reads that find an account
+by ID or address, and the two transactions that change it."""
+
+from __future__ import annotations
+
+import logging
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib.domain import errors
+from chalicelib.domain.ports import (
+    STATUS_ACTIVE,
+    AuditEvent,
+    EmailRestore,
+    EmailUndo,
+    PasswordReset,
+    UndoVoid,
+    User,
+    email_claim,
+)
+from chalicelib.domain.recovery import (
+    ACCOUNT_CHANGED_MEANWHILE,
+    CODE_NO_LONGER_VALID,
+    CODE_USED,
+    EMAIL_TAKEN_MEANWHILE,
+)
+from chalicelib.store.accounts import _LabelledWrite, _released
+from chalicelib.store.audit import audit_item
+from chalicelib.store.batch import batch_get
+from chalicelib.store.codes import code_key
+from chalicelib.store.errors import dynamodb_unavailable
+from chalicelib.store.models import ClaimModel, CodeModel, EmailUndoModel, UserModel
+from chalicelib.store.undo import to_undo, undo_key, voids_of, voids_value
+from chalicelib.store.users import to_user
+
+log = logging.getLogger(__name__)
+
+
+def _user(user_id: str) -> User | None:
+    (item,) = batch_get([(UserModel, user_id)])
+    return to_user(item) if item is not None else None
+
+
+class DynamoRecoveryStore:
+    def user_by_id(self, user_id: str) -> User | None:
+        return _user(user_id)
+
+    def record(self, event: AuditEvent) -> None:
+        with dynamodb_unavailable():
+            audit_item(event).save()
+
+    def reset_password(self, reset: PasswordReset) -> None:
+        code = reset.code
+        with dynamodb_unavailable():
+            tx = _LabelledWrite()
+            try:
+                with tx:
+                    tx.update(
+                        "user",
+                        UserModel(reset.user_id),
+                        actions=[
+                            UserModel.password_hash.set(reset.password_hash),
+                            # Every session of the account ends (issue 8).
+                            UserModel.session_epoch.add(1),
+                            UserModel.failed_logins.set([]),
+                            UserModel.locked_until.set(0),
+                            UserModel.must_recover_password.set(False),
+                            UserModel.updated_at.set(reset.updated_at),
+                            UserModel.version.add(1),
+                        ],
+                        # The code went to this address; the account must still have it.
+                        condition=(UserModel.status == STATUS_ACTIVE)
+                        & (UserModel.email == reset.email),
+                    )
+                    tx.update(
+                        "code",
+                        CodeModel(code_key(code.email_key, code.purpose)),
+                        actions=[
+                            CodeModel.code_hash.remove(),
+                            CodeModel.used.set(True),
+                            CodeModel.revision.add(1),
+                        ],
+                        condition=(CodeModel.revision == code.revision)
+                        & (CodeModel.code_hash == code.code_hash)
+                        & (CodeModel.attempts == code.attempts),
+                    )
+                    tx.save("audit", audit_item(reset.audit))
+            except TransactWriteError as exc:
+                failed = tx.failed(exc)
+                if "user" in failed:
+                    raise self._reset_refused(reset.user_id) from exc
+                if failed:
+                    raise errors.SecurityCodeInvalid(CODE_USED) from exc
+                raise
+
+    def _reset_refused(self, user_id: str) -> errors.ApiError:
+        """Why the account refused the new password: read again only on this rare path."""
+        user = _user(user_id)
+        if user is None or user.status != STATUS_ACTIVE:
+            return errors.AccountDeactivated()
+        return errors.SecurityCodeInvalid(CODE_NO_LONGER_VALID)
+
+    def load_undo(self, token_hash: str) -> tuple[EmailUndo | None, User | None, list[UndoVoid]]:
+        with dynamodb_unavailable():
+            try:
+                item = EmailUndoModel.get(undo_key(token_hash), consistent_read=True)
+            except DoesNotExist:
+                return None, None, []
+        undo = to_undo(item, token_hash)
+        (user_item,) = batch_get([(UserModel, undo.user_id)])
+        if user_item is None:
+            return undo, None, []
+        return undo, to_user(user_item), voids_of(user_item)
+
+    def restore_email(self, restore: EmailRestore) -> None:
+        with dynamodb_unavailable():
+            tx = _LabelledWrite()
+            try:
+                with tx:
+                    tx.update(
+                        "user",
+                        UserModel(restore.user_id),
+                        actions=[
+                            UserModel.email.set(restore.restored_email),
+                            # Every session ends, the intruder's included; the next log-in
+                            # needs a password recovered through the restored address.
+                            UserModel.session_epoch.add(1),
+                            UserModel.must_recover_password.set(True),
+                            UserModel.email_undo_voids.set(voids_value(restore.voids)),
+                            UserModel.updated_at.set(restore.updated_at),
+                            UserModel.version.add(1),
+                        ],
+                        condition=(UserModel.version == restore.version)
+                        & (UserModel.status == STATUS_ACTIVE),
+                    )
+                    if restore.released_key is not None:
+                        released, released_condition = _released(
+                            email_claim(restore.released_key), restore.user_id
+                        )
+                        tx.delete("released", released, condition=released_condition)
+                        tx.save(
+                            "restored",
+                            ClaimModel(email_claim(restore.restored_key), owner=restore.user_id),
+                            condition=ClaimModel.claim.does_not_exist(),
+                        )
+                    tx.update(
+                        "link",
+                        EmailUndoModel(undo_key(restore.token_hash)),
+                        actions=[EmailUndoModel.used.set(True)],
+                        condition=EmailUndoModel.key.exists() & (EmailUndoModel.used == False),  # noqa: E712
+                    )
+                    tx.save("audit", audit_item(restore.audit))
+            except TransactWriteError as exc:
+                failed = tx.failed(exc)
+                if "link" in failed:
+                    raise errors.LinkUsed() from exc
+                if "restored" in failed:
+                    raise errors.EmailTaken(EMAIL_TAKEN_MEANWHILE) from exc
+                if "user" in failed:
+                    raise errors.StaleUpdate(ACCOUNT_CHANGED_MEANWHILE) from exc
+                if failed:
+                    log.error("e-mail undo found the current address claimed by another account")
+                    raise errors.ServiceUnavailable() from exc
+                raise

@@ -1,0 +1,55 @@
+"""Undo-link items (issue 8): `UNDO#<keyed hash>` in the codes table, and the voided ranges of
+links kept on the user item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.ports import EmailUndo, UndoVoid
+from chalicelib.store.models import EmailUndoModel, UndoVoidMap, UserModel
+
+# An expired link is kept this long past its expiry, so it answers 410 (expired) rather than
+# 404 (unknown); DynamoDB's TTL removes it some time after that.
+KEEP_EXPIRED_SECONDS = 30 * 24 * 3600
+
+
+def undo_key(token_hash: str) -> str:
+    return f"UNDO#{token_hash}"
+
+
+def undo_model(undo: EmailUndo) -> tuple[EmailUndoModel, Condition]:
+    """The item to put, and the condition that it is new."""
+    item = EmailUndoModel(
+        undo_key(undo.token_hash),
+        user_id=undo.user_id,
+        old_email=undo.old_email,
+        version=undo.version,
+        expires_at=undo.expires_at,
+        used=undo.used,
+        purge_at=undo.expires_at + KEEP_EXPIRED_SECONDS,
+    )
+    return item, EmailUndoModel.key.does_not_exist()
+
+
+def to_undo(item: EmailUndoModel, token_hash: str) -> EmailUndo:
+    return EmailUndo(
+        token_hash=token_hash,
+        user_id=item.user_id,
+        old_email=item.old_email,
+        version=int(item.version),
+        expires_at=int(item.expires_at),
+        used=bool(item.used),
+    )
+
+
+def voids_of(item: UserModel) -> list[UndoVoid]:
+    return [
+        UndoVoid(after=int(v.after), through=int(v.through), until=int(v.until))
+        for v in item.email_undo_voids or []
+    ]
+
+
+def voids_value(voids: tuple[UndoVoid, ...]) -> list[Any]:
+    return [UndoVoidMap(after=v.after, through=v.through, until=v.until) for v in voids]
