@@ -7,6 +7,9 @@ import { showStatus, withBusy } from "../forms.js";
 const button = document.getElementById("undo-confirm");
 const errorBox = document.getElementById("undo-error");
 const token = (new URLSearchParams(window.location.search).get("token") || "").trim();
+// The token is the credential: keep it out of the address bar, the history and screenshots
+// once read (the page works from memory; the mail still holds the link).
+if (token) window.history.replaceState(null, "", window.location.pathname);
 
 function showError(lines) {
   showStatus(errorBox, lines, "error");
@@ -28,8 +31,10 @@ button.addEventListener("click", () =>
       await account.undoEmailChange(token);
     } catch (err) {
       showError(err.message);
-      if ([400, 404, 410].includes(err.status)) {
-        button.dataset.finalError = "true"; // a used, unknown or expired link will not work again
+      // Used (400), deactivated account (403), unknown (404) or expired (410): the link will not
+      // work again. A 409 (old address taken meanwhile, or a concurrent change) and a 503 may.
+      if ([400, 403, 404, 410].includes(err.status)) {
+        button.dataset.finalError = "true";
       }
       return;
     }
