@@ -6,10 +6,11 @@ Each journey returns the secrets it used, so that a test can look for them where
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.conftest import last_code
+from tests.conftest import last_code, mails_to
 from tests.helpers import call, post, registration_body, request_code
 
 PROFILE_FIELDS = (
@@ -196,3 +197,68 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
+
+
+UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_-]{43})")
+
+
+def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -> None:
+    """Issue 8: an e-mail change, its undo from the link mailed to the old address, log-in
+    refused until a recovery, recovery codes asked by ID, by e-mail and for an unknown ID, a wrong
+    code, the reset, and a log-in with the new password."""
+    old_email = journey.emails[0]
+    token = log_in(client, journey, journey.password)
+    profile = call(client, "GET", "/v1/account", **_bearer(token))
+    journey.requests += 1
+    answer = post(client, "/v1/account/security-code", {"email": new_email}, **_bearer(token))
+    journey.requests += 1
+    assert answer.status == 202, answer.body
+    code = last_code(new_email)
+    journey.emails.append(new_email)
+    journey.codes.append(code)
+    changes = {name: profile.body.get(name) for name in PROFILE_FIELDS}
+    body = {
+        **changes,
+        "version": profile.body["version"],
+        "keep_email": False,
+        "email": new_email,
+        "email_confirmation": new_email,
+        "security_code": code,
+    }
+    answer = call(client, "PUT", "/v1/account", body, **_bearer(token))
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+
+    (undo_token,) = [
+        match.group(1) for m in mails_to(old_email) if (match := UNDO_LINK.search(m.body))
+    ]
+    journey.tokens.append(undo_token)
+    answer = post(client, "/v1/account/email-change/undo", {"token": undo_token})
+    journey.requests += 1
+    assert answer.status == 200, answer.body
+    answer = post(
+        client, "/v1/sessions", {"user_id": journey.user_id, "password": journey.password}
+    )
+    journey.requests += 1
+    assert answer.status == 403, answer.body
+
+    recovery_code = "/v1/password-recovery/security-code"
+    for identifier in ({"user_id": "nadie.registrado"}, {"email": old_email}):
+        answer = post(client, recovery_code, identifier)
+        journey.requests += 1
+        assert answer.status == 202, answer.body
+    code = last_code(old_email)
+    journey.codes.append(code)
+    wrong = "22222222" if code != "22222222" else "33333333"
+    for given in (wrong, code):
+        body = {
+            "user_id": journey.user_id,
+            "security_code": given,
+            "new_password": new_password,
+            "new_password_confirmation": new_password,
+        }
+        answer = post(client, "/v1/password-recovery", body)
+        journey.requests += 1
+    assert answer.status == 200, answer.body
+    journey.passwords.append(new_password)
+    log_in(client, journey, new_password)

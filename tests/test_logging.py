@@ -97,6 +97,14 @@ def test_log_in_and_account_changes_log_no_password_code_token_hash_or_e_mail(cl
     assert_no_secret(captured.lines, journey.secrets() + stored_hashes(journey.user_id))
 
 
+def test_recovery_and_the_undo_log_no_code_link_token_password_hash_or_e_mail(client, captured):
+    """R-OPS-3 over issue 8: the undo link's token, the recovery code and the new password."""
+    journey = flows.sign_up(client, 63)
+    flows.recovery(client, journey, "maria.nueva63@example.org", "Recuperada2026ok")
+    assert_access_lines(captured, journey.requests)
+    assert_no_secret(captured.lines, journey.secrets() + stored_hashes(journey.user_id))
+
+
 def test_e_mail_addresses_are_masked_wherever_they_appear():
     assert logs.mask_email("juan.perez@example.com") == "j***@example.com"
     assert logs.mask_emails("from juan@x.ec to ana.b@correo.aduana.gob.ec") == (

@@ -338,6 +338,17 @@ def test_policy_allows_every_aws_call_of_log_in_account_changes_and_deactivation
     assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
 
 
+def test_policy_allows_every_aws_call_of_recovery_and_the_undo_of_an_e_mail_change(
+    template, client, aws_calls
+):
+    """R-OPS-1 for issue 8's routes: the undo link in the codes table, the claims it moves, the
+    lock-out and recovery notices."""
+    journey = flows.sign_up(client, 45)
+    flows.recovery(client, journey, "ana.nueva45@example.org", "Recuperada2026ok")
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
 def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(template, client, aws_calls):
     """Least privilege the other way round: every grant is used by some journey."""
     flows.registration(client, 43)
