@@ -83,6 +83,9 @@ def mask_email(address: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
+SUBJECT_EMAIL_REPLACED = "Ecuapass: su correo electrónico fue reemplazado"
+
+
 def email_replaced(
     user_id: str,
     new_address: str,
@@ -114,9 +117,6 @@ def email_replaced(
         "cambio, ignore este mensaje.",
     ]
     return _mail(SUBJECT_EMAIL_REPLACED, paragraphs, (undo_link,))
-
-
-SUBJECT_EMAIL_REPLACED = "Ecuapass: su correo electrónico fue reemplazado"
 
 
 def _recover_now(recover_link: str) -> list[str]:
@@ -251,7 +251,8 @@ def email_change_undone(user_id: str, restored: str, when: str, source_ip: str) 
             f"Ecuapass fue deshecho con el enlace enviado al correo anterior "
             f"({mask_email(restored)}). Esta dirección ya no recibirá los avisos de la cuenta.",
             f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
-            "Si usted cambió el correo porque el anterior ya no es seguro, comuníquese de "
-            "inmediato con el Servicio Nacional de Aduana del Ecuador.",
+            "Si usted no usó ese enlace y el correo anterior ya no es suyo o no es seguro, "
+            "alguien que lo lee puede estar tomando su cuenta: comuníquese de inmediato con el "
+            "Servicio Nacional de Aduana del Ecuador.",
         ],
     )
