@@ -6,17 +6,15 @@ has the `dev` stage's defaults).
 
 from __future__ import annotations
 
-from chalice import CORSConfig
+from chalice import Chalice, CORSConfig
 
 from chalicelib import logs
 from chalicelib.config import get_settings
 from chalicelib.handlers import account, catalogs, http, meta, recovery, registration, sessions
-from chalicelib.handlers.chalice_app import RequestScopedChalice
 
 settings = get_settings()
 
-# Chalice with the request kept per thread: `chalice local` serves requests concurrently.
-app = RequestScopedChalice(app_name="ecuapass-registro")
+app = Chalice(app_name="ecuapass-registro")
 app.log.setLevel(settings.log_level)
 logs.configure(settings.log_level, app.log)
 app.register_middleware(logs.access_log, "http")

@@ -10,9 +10,7 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -410,27 +408,3 @@ def test_prod_allows_only_its_own_origin() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == origin
-
-
-# --- one request per thread (chalice local serves requests on threads) ---------------------------
-
-
-def test_each_thread_sees_its_own_current_request() -> None:
-    from app import app
-
-    seen: dict[int, Any] = {}
-    start = threading.Barrier(8)
-
-    def serve(n: int) -> None:
-        start.wait()
-        app.current_request = n  # type: ignore[assignment]
-        start.wait()  # every thread has now written its own
-        seen[n] = app.current_request
-
-    threads = [threading.Thread(target=serve, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=10)
-    assert seen == {n: n for n in range(8)}
-    assert Path(ROOT / "app.py").read_text().count("RequestScopedChalice(") == 1
