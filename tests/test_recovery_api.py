@@ -99,6 +99,20 @@ def test_recovery_code_goes_to_the_personal_address_by_id_or_e_mail(
     assert event["source_ip"]["S"] == SOURCE_IP
 
 
+def test_a_code_already_mailed_is_not_answered_503_when_its_audit_item_fails(
+    client: Any, account: str, monkeypatch: Any
+) -> None:
+    from chalicelib.domain import errors
+    from chalicelib.store.recovery import DynamoRecoveryStore
+
+    def unavailable(self: Any, event: Any) -> None:
+        raise errors.ServiceUnavailable()
+
+    monkeypatch.setattr(DynamoRecoveryStore, "record", unavailable)
+    assert request_recovery(client, user_id=USER).status == 202
+    assert reset(client, recovery_code()).status == 200
+
+
 def test_unknown_identifiers_get_the_same_answer_and_the_same_reads_as_an_account(
     client: Any, account: str, clock: Any
 ) -> None:

@@ -27,6 +27,7 @@ Undo of an e-mail change
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ from chalicelib.domain.ports import (
     email_claim,
 )
 from chalicelib.domain.registration import iso
+
+log = logging.getLogger(__name__)
 
 # A user-ID key no account can have (`~` is not allowed in an ID, R-REG-1): an address with no
 # account is looked up under it, so that it costs the same reads as one with an account.
@@ -260,16 +263,19 @@ def request_code(
         previous=found.record,
     )
     if user is not None:
-        deps.store.record(
-            AuditEvent(
-                user.user_id,
-                "PASSWORD_RECOVERY_REQUESTED",
-                iso(now),
-                origin.source_ip,
-                detail="código enviado al correo personal",
-                user_agent=origin.user_agent,
-            )
+        event = AuditEvent(
+            user.user_id,
+            "PASSWORD_RECOVERY_REQUESTED",
+            iso(now),
+            origin.source_ip,
+            detail="código enviado al correo personal",
+            user_agent=origin.user_agent,
         )
+        try:
+            deps.store.record(event)
+        except errors.ServiceUnavailable:
+            # The code is already on its way: a 503 now would only make the person ask again.
+            log.warning("recovery request not audited", extra={"user_id": user.user_id})
     return issued
 
 
