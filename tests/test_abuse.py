@@ -190,6 +190,26 @@ def test_the_limits_table_keeps_no_source_address_and_forgets_with_the_window(
     }
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "shared"),
+    [
+        ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:ffff", True),
+        ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+        ("203.0.113.7", "::ffff:203.0.113.7", True),
+        ("203.0.113.7", "203.0.113.8", False),
+    ],
+)
+def test_an_ipv6_client_is_limited_by_its_64_network_not_by_each_address(
+    client: Any, monkeypatch: pytest.MonkeyPatch, first: str, second: str, shared: bool
+) -> None:
+    limits(monkeypatch, availability_max_per_minute_per_ip=1)
+    path, body = next(iter(AVAILABILITY.items()))
+    from_address(monkeypatch, first)
+    assert post(client, path, body).status == 200
+    from_address(monkeypatch, second)
+    assert post(client, path, body).status == (429 if shared else 200)
+
+
 # --- every limit is a setting, documented, and reaches `make run` ------------------------------
 
 LIMIT_SETTINGS = {

@@ -19,6 +19,7 @@ DynamoDB call, entirely: a load test from one address would otherwise trip them.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -57,9 +58,26 @@ MESSAGES = {
 }
 
 
+def source_of(source_ip: str) -> str:
+    """What one client is: its IPv4 address, or the /64 network of its IPv6 address.
+
+    An IPv6 subscriber is normally given a whole /64 (2^64 addresses), so counting single IPv6
+    addresses would let one client change address on every request.
+    """
+    try:
+        address = ipaddress.ip_address(source_ip.strip())
+    except ValueError:
+        return source_ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def counter_key(key: bytes, kind: str, source_ip: str, window: int) -> str:
-    """`CODE_IP#<keyed hash of the address>#<window number>`: one item per address and window."""
-    return f"{kind}#{tokens.keyed_hash(key, 'source', kind, source_ip)[:32]}#{window}"
+    """`CODE_IP#<keyed hash of the source>#<window number>`: one item per source and window."""
+    return f"{kind}#{tokens.keyed_hash(key, 'source', kind, source_of(source_ip))[:32]}#{window}"
 
 
 @dataclass
