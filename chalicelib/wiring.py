@@ -40,17 +40,16 @@ MIN_PARAMETER_KEY_CHARS = 32
 
 def _parameter_key(name: str, region: str) -> bytes:
     """The SecureString's value, decrypted by SSM; read once per container (`_cached_hash_key`)."""
-    import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib import aws
 
     config = Config(
         retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
     )
     try:
-        answer = boto3.client("ssm", region_name=region, config=config).get_parameter(
-            Name=name, WithDecryption=True
-        )
+        answer = aws.client("ssm", region, config).get_parameter(Name=name, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
         code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "network"
         log.error("hash key parameter unreadable", extra={"aws_error": code, "parameter": name})

@@ -18,6 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib import aws
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.wiring import Runtime, _cached_hash_key, runtime
@@ -53,10 +54,11 @@ def parameter_reads() -> Iterator[list[str]]:
     def record(params: dict[str, str], **_: object) -> None:
         reads.append(params["Name"])
 
-    events = boto3._get_default_session().events
-    events.register("before-parameter-build.ssm.GetParameter", record)
+    # The session every client of the app (this thread's) comes from: chalicelib/aws.py.
+    session = aws.session()
+    session.register("before-parameter-build.ssm.GetParameter", record)
     yield reads
-    events.unregister("before-parameter-build.ssm.GetParameter", record)
+    session.unregister("before-parameter-build.ssm.GetParameter", record)
 
 
 def test_deployed_stage_reads_the_secure_string_once_per_container(ssm, parameter_reads):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import aws
 from chalicelib.domain import errors
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def ses_client(region: str) -> Any:
             connect_timeout=2,
             read_timeout=5,
         )
-        _client = boto3.client("ses", region_name=region, config=config)
+        _client = aws.client("ses", region, config)
     return _client
 
 

@@ -17,9 +17,12 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
+from chalicelib import aws
 from chalicelib.config import get_settings
 
 _settings = get_settings()
+# Before any model makes a connection: one botocore session for all of them (chalicelib/aws.py).
+aws.share_session_with_pynamodb()
 
 # Bounded retries in botocore's standard mode (throttling, transaction conflicts); past them the
 # adapters answer SERVICE_UNAVAILABLE.
