@@ -282,6 +282,27 @@ def journey(j: Journey, n: int) -> None:
     )
 
 
+def create_tables_apart(session: Any) -> None:
+    """The tables, made through a boto3 session of their own, so that the app's PynamoDB
+    connections and boto3 clients are still unmade when the first request comes, as in a fresh
+    container."""
+    from chalicelib.store.models import ALL_MODELS
+
+    client = session.client("dynamodb", region_name="us-east-1")
+    for model in ALL_MODELS:
+        keys = [(model._hash_key_attribute(), "HASH")]
+        if model._range_key_attribute() is not None:
+            keys.append((model._range_key_attribute(), "RANGE"))
+        client.create_table(
+            TableName=model.Meta.table_name,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": a.attr_name, "KeyType": kind} for a, kind in keys],
+            AttributeDefinitions=[
+                {"AttributeName": a.attr_name, "AttributeType": a.attr_type} for a, _ in keys
+            ],
+        )
+
+
 def silence_logs(app: Any) -> None:
     """Keep every log line formatted (that is real work in Lambda) but write it nowhere."""
     sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
@@ -311,18 +332,18 @@ def main() -> None:
 
     import app as application
     from chalicelib.config import get_settings
-    from chalicelib.store.models import create_tables
     from chalicelib.wiring import runtime
 
     silence_logs(application.app)
     rows: list[dict[str, Any]] = []
     settings = get_settings()
     with mock_aws():
-        create_tables()
-        boto3.client("ses", region_name="us-east-1").verify_email_identity(
+        setup = boto3.session.Session()
+        create_tables_apart(setup)
+        setup.client("ses", region_name="us-east-1").verify_email_identity(
             EmailAddress=settings.mail_sender
         )
-        boto3.client("ssm", region_name="us-east-1").put_parameter(
+        setup.client("ssm", region_name="us-east-1").put_parameter(
             Name=settings.hash_key_parameter, Value=HASH_KEY_VALUE, Type="SecureString"
         )
         clock = FakeClock()
@@ -330,8 +351,8 @@ def main() -> None:
         with Client(application.app, stage_name=STAGE) as client:
             runner = Journey(client, probe, clock, rows)
             runner.phase = "first"
-            # A fresh container's first request that reaches DynamoDB: lazy imports, the
-            # botocore client, and the hash key from SSM (once per container).
+            # A fresh container's first request that reaches DynamoDB: the PynamoDB connection
+            # and botocore clients made, the hash key read from SSM (once per container).
             route = "/v1/registration/user-id-availability"
             runner.call(f"POST {route}", route, "POST", route, {"user_id": "primera.visita"})
             runner.phase = "count"

@@ -85,6 +85,7 @@ REGISTRATION_VISIT = [*CATALOGUES, *AVAILABILITY, CODE_REQUEST, SIGN_UP]
 # also slides the session (the dearer one), as if a minute passed between them.
 MAU_VISIT = [LOG_IN, READ_SLIDING, READ_SLIDING, READ_SLIDING, PROFILE_SAVE]
 CPU_BUDGET_MS = 5.0
+FIRST = "(first request of a container)"
 
 
 # --- the machine -------------------------------------------------------------------------------
@@ -163,9 +164,9 @@ def cold_start(runs: int) -> dict[str, Any]:
     """Medians over `runs` fresh interpreters per variant, interleaved so noise hits all alike.
 
     `dev`: this checkout, bytecode cached in __pycache__ as on a laptop.
-    `lambda`: the deployment package unpacked, no bytecode written or found (Lambda's /var/task
-    is read-only and chalice ships no .pyc), with boto3 from the venv standing in for the
-    runtime's own copy.
+    `lambda`: the deployment package unpacked, no bytecode written (Lambda's /var/task is
+    read-only), so only the bytecode the zip carries is used (scripts/compile_bytecode.py), with
+    boto3 from the venv standing in for the runtime's own copy.
     """
     places: dict[str, tuple[Path, bool]] = {"dev": (ROOT, True)}
     task = _lambda_task()
@@ -312,7 +313,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "hashes": row["hashes"],
         }
     if first is not None:
-        summary["(first request of a container)"] = {
+        summary[FIRST] = {
             "route": first["route"],
             "label": first["label"],
             "status": first["status"],
@@ -373,7 +374,9 @@ def costs(result: dict[str, Any], memory: int) -> dict[str, Any]:
     summary = result["actions"][0]["summary"]
     cold = result["cold_start"]
     place = "lambda" if "lambda" in cold else "dev"
-    init_ms = cold[place]["app + all of chalicelib"]["wall_ms"] * max(
+    # The imports, then what the first request adds: its botocore clients, the hash key.
+    first = summary.get(FIRST, {}).get("project_cpu_ms", 0.0)
+    init_ms = (cold[place]["app + all of chalicelib"]["wall_ms"] + first) * max(
         1.0, pricing.FULL_VCPU_MB / memory
     )
     cold_start = init_ms / 1000 * memory / 1024 * pricing.LAMBDA_GB_SECOND.dollars
@@ -443,9 +446,14 @@ def budgets(result: dict[str, Any]) -> list[dict[str, Any]]:
             (row["project_cpu_ms"] for label, row in s.items() if not label.startswith("(")),
             default=0.0,
         )
+        every = [
+            r["project_cpu"] * 1000 for r in run["rows"] if r["phase"] == "time" and r["label"] in s
+        ]
+        overall = statistics.median(every) if every else 0.0
         check(
             "project CPU per request, hashing excluded (median of each route)",
-            f"worst route {worst:.2f} ms" + (f"; over: {', '.join(sorted(slow))}" if slow else ""),
+            f"worst route {worst:.2f} ms, all requests {overall:.2f} ms"
+            + (f"; over: {', '.join(sorted(slow))}" if slow else ""),
             f"< {CPU_BUDGET_MS:.0f} ms",
             not slow,
             mode,
@@ -506,7 +514,7 @@ def render(result: dict[str, Any]) -> str:
     ]
     where = {
         "dev": "this checkout, bytecode cached",
-        "lambda": "deployment.zip unpacked, no bytecode cache (as Lambda runs it)",
+        "lambda": "deployment.zip unpacked, read-only as in Lambda: only the zip's own bytecode",
     }
     for place in cold["places"]:
         base = cold[place]["chalice + boto3"]["wall_ms"]
@@ -613,8 +621,10 @@ def render(result: dict[str, Any]) -> str:
         f"| monthly active users on Amazon Cognito Essentials | | | | | "
         f"**${c['cognito_per_1000_mau']:.2f}** | |",
         "",
-        f"A cold start (init ≈ {c['init_ms']:.0f} ms at {c['memory_mb']} MB, billed since "
-        f"1 Aug 2025) costs ${c['cold_start']:.7f}. Per 1,000 MAU this service costs "
+        f"A cold start (≈ {c['init_ms']:.0f} ms at {c['memory_mb']} MB: the imports as "
+        "Lambda runs the zip, plus what the first request adds, its botocore clients and the "
+        "hash key; init is billed since 1 Aug 2025) costs "
+        f"${c['cold_start']:.7f}. Per 1,000 MAU this service costs "
         f"**{c['cognito_ratio']:.0f}× less** than Cognito Essentials' MAU fee alone, which "
         "would still need this API, its Lambda and DynamoDB for the profile.",
         "",
