@@ -54,7 +54,12 @@ class TemplateGateway(chalice.local.LocalGateway):
         return response
 
 
+# socketserver listens with a backlog of 5: a burst of more concurrent clients (the load test
+# runs 16) gets connections reset before a thread can accept them. API Gateway queues far more.
+LISTEN_BACKLOG = 128
+
 if __name__ == "__main__":
     chalice.local.LocalGateway = TemplateGateway  # type: ignore[misc]
+    chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     sys.argv = ["chalice", "local", *sys.argv[1:]]
     sys.exit(chalice_main())
