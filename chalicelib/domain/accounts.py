@@ -13,12 +13,13 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.domain import errors, messages, names, passwords, security_codes, tokens
+from chalicelib.domain import errors, names, passwords, security_codes, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import PasswordGate, login_state
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import (
+    CONTACT_FIELDS,
     PROFILE_FIELDS,
     PURPOSE_EMAIL_CHANGE,
     AccountChange,
@@ -33,24 +34,15 @@ from chalicelib.domain.ports import (
     Origin,
     User,
 )
-from chalicelib.domain.registration import code_and_holder, email_available, iso
+from chalicelib.domain.registration import (
+    code_and_holder,
+    email_available,
+    iso,
+    issue_address_code,
+)
 from chalicelib.domain.sessions import Caller
 
 log = logging.getLogger(__name__)
-
-# The editable profile fields (R-MOD-5), in the form's order; their names go to the audit trail.
-CONTACT_FIELDS = (
-    "name",
-    "country",
-    "province",
-    "city",
-    "address",
-    "phone1",
-    "phone2",
-    "mobile_operator",
-    "mobile",
-    "fax",
-)
 
 SAME_ADDRESS = (
     "Este es el correo electrónico que ya tiene registrado. Para conservarlo, elija «Sí» en "
@@ -110,18 +102,7 @@ def request_email_change_code(
     previous, holder = code_and_holder(deps.codes, email, PURPOSE_EMAIL_CHANGE)
     if holder is not None and holder != user.user_id:
         raise errors.EmailTaken()
-    return security_codes.issue_code(
-        email=email,
-        email_key=email_key(email),
-        purpose=PURPOSE_EMAIL_CHANGE,
-        codes=deps.codes,
-        mailer=deps.mailer,
-        clock=deps.clock,
-        key=deps.hash_key,
-        policy=deps.code_policy,
-        render=messages.security_code,
-        previous=previous,
-    )
+    return issue_address_code(deps, email, PURPOSE_EMAIL_CHANGE, previous)
 
 
 def _changed_contact(user: User, form: AccountUpdateForm) -> dict[str, str | None]:
@@ -151,14 +132,7 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
     if form.email is not None:
         new_key = email_key(form.email)
         record = deps.codes.get(new_key, PURPOSE_EMAIL_CHANGE)
-        checked = security_codes.check_code(
-            record=record,
-            given=form.security_code,
-            codes=deps.codes,
-            clock=deps.clock,
-            key=deps.hash_key,
-            policy=deps.code_policy,
-        )
+        checked = security_codes.check_code_with(deps, record, form.security_code)
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email
 

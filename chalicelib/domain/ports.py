@@ -75,10 +75,9 @@ class User:
     deactivated_at: str | None = None
 
 
-PROFILE_FIELDS = (
-    "user_id",
-    "document_type",
-    "document_number",
+# The editable part of a profile (R-MOD-5), in the form's order: what registration reads into a
+# `forms.Contact` and a save may change; their names go to the audit trail (R-MOD-8).
+CONTACT_FIELDS = (
     "name",
     "country",
     "province",
@@ -89,6 +88,14 @@ PROFILE_FIELDS = (
     "mobile_operator",
     "mobile",
     "fax",
+)
+
+# What GET /v1/account shows (R-MOD-1, api.md), in api.md's order.
+PROFILE_FIELDS = (
+    "user_id",
+    "document_type",
+    "document_number",
+    *CONTACT_FIELDS,
     "email",
     "senae_email",
     "status",

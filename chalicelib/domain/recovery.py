@@ -281,14 +281,7 @@ def request_code(
 
 def _checked_code(deps: RecoveryDeps, record: CodeRecord | None, given: str) -> CodeRecord:
     try:
-        return security_codes.check_code(
-            record=record,
-            given=given,
-            codes=deps.codes,
-            clock=deps.clock,
-            key=deps.hash_key,
-            policy=deps.code_policy,
-        )
+        return security_codes.check_code_with(deps, record, given)
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
         if error.message == errors.SecurityCodeInvalid.default_message:

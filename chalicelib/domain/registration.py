@@ -10,6 +10,7 @@ from chalicelib.domain import errors, messages, passwords, security_codes
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.forms import RegistrationForm
 from chalicelib.domain.ports import (
+    CONTACT_FIELDS,
     PURPOSE_REGISTRATION,
     AuditEvent,
     ClaimStore,
@@ -68,14 +69,18 @@ def code_and_holder(
     return codes.get_with_owner(key, purpose, email_claim(key))
 
 
-def request_registration_code(deps: RegistrationDeps, email: str) -> security_codes.CodeIssued:
-    previous, holder = code_and_holder(deps.codes, email, PURPOSE_REGISTRATION)
-    if holder is not None:
-        raise errors.EmailTaken()
+def issue_address_code(
+    deps: security_codes.CodeDeps,
+    email: str,
+    purpose: str,
+    previous: CodeRecord | security_codes.Unread | None,
+) -> security_codes.CodeIssued:
+    """The «CÓDIGO DE SEGURIDAD» mail that proves an address is the person's (R-REG-10, R-MOD-6),
+    under R-REG-11's rules."""
     return security_codes.issue_code(
         email=email,
         email_key=email_key(email),
-        purpose=PURPOSE_REGISTRATION,
+        purpose=purpose,
         codes=deps.codes,
         mailer=deps.mailer,
         clock=deps.clock,
@@ -86,35 +91,26 @@ def request_registration_code(deps: RegistrationDeps, email: str) -> security_co
     )
 
 
+def request_registration_code(deps: RegistrationDeps, email: str) -> security_codes.CodeIssued:
+    previous, holder = code_and_holder(deps.codes, email, PURPOSE_REGISTRATION)
+    if holder is not None:
+        raise errors.EmailTaken()
+    return issue_address_code(deps, email, PURPOSE_REGISTRATION, previous)
+
+
 def register(deps: RegistrationDeps, form: RegistrationForm, source_ip: str) -> User:
     key = email_key(form.email)
-    record = deps.codes.get(key, PURPOSE_REGISTRATION)
-    security_codes.check_code(
-        record=record,
-        given=form.security_code,
-        codes=deps.codes,
-        clock=deps.clock,
-        key=deps.hash_key,
-        policy=deps.code_policy,
+    record = security_codes.check_code_with(
+        deps, deps.codes.get(key, PURPOSE_REGISTRATION), form.security_code
     )
-    assert record is not None  # check_code raised otherwise
     now = iso(deps.clock())
     contact = form.contact
     user = User(
         user_id=form.user_id,
         document_type=form.document_type,
         document_number=form.document_number,
-        name=contact.name,
         password_hash=passwords.hash_password(form.password),
-        country=contact.country,
-        province=contact.province,
-        city=contact.city,
-        address=contact.address,
-        phone1=contact.phone1,
-        phone2=contact.phone2,
-        mobile_operator=contact.mobile_operator,
-        mobile=contact.mobile,
-        fax=contact.fax,
+        **{name: getattr(contact, name) for name in CONTACT_FIELDS},
         email=form.email,
         senae_email=f"{form.user_id}@{deps.senae_mail_domain}",
         created_at=now,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from chalicelib.domain import errors, tokens
 from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, StaleCode
@@ -119,6 +120,17 @@ def issue_code(
     return CodeIssued(policy.ttl_seconds, policy.resend_seconds)
 
 
+class CodeDeps(Protocol):
+    """What issuing and checking a code take from a use case's dependencies (RegistrationDeps,
+    AccountDeps, RecoveryDeps all have it)."""
+
+    codes: CodeStore
+    mailer: Mailer
+    clock: Clock
+    hash_key: bytes
+    code_policy: CodePolicy
+
+
 def check_code(
     *,
     record: CodeRecord | None,
@@ -149,3 +161,15 @@ def check_code(
             raise errors.SecurityCodeLocked()
         raise errors.SecurityCodeInvalid()
     return record
+
+
+def check_code_with(deps: CodeDeps, record: CodeRecord | None, given: str) -> CodeRecord:
+    """`check_code` against the store, clock, key and policy of `deps`."""
+    return check_code(
+        record=record,
+        given=given,
+        codes=deps.codes,
+        clock=deps.clock,
+        key=deps.hash_key,
+        policy=deps.code_policy,
+    )
