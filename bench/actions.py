@@ -24,10 +24,12 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
+UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_%.~-]+)")
 HASH_KEY_VALUE = "bench-only-hash-key-0123456789abcdef0123456789abcdef"
 # Between two journeys: past every per-address and per-source-address throttle window that a
 # journey's two codes and three availability checks could fill.
@@ -115,6 +117,19 @@ def last_code(address: str) -> str:
     if not match:
         raise SystemExit(f"no security code in the last mail to {address}")
     return match.group(1)
+
+
+def undo_token(address: str) -> str:
+    """The token of the undo link in the last notice mailed to `address` (the old address)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    mails = [m for m in sent if address in m.destinations.get("ToAddresses", [])]
+    match = UNDO_LINK.search(mails[-1].body)
+    if not match:
+        raise SystemExit(f"no undo link in the last mail to {address}")
+    return unquote(match.group(1))
 
 
 def journey(j: Journey, n: int) -> None:
@@ -213,25 +228,8 @@ def journey(j: Journey, n: int) -> None:
         token=token,
     )
 
-    route = "/v1/account/security-code"
-    j.call(f"POST {route}", route, post, route, {"email": new_email}, token=token, expect=202)
-    saved = j.call(
-        "PUT /v1/account (e-mail change with its code)",
-        "/v1/account",
-        "PUT",
-        "/v1/account",
-        {
-            **contact,
-            "version": saved["version"],
-            "keep_email": False,
-            "email": new_email,
-            "email_confirmation": new_email,
-            "security_code": last_code(new_email),
-        },
-        token=token,
-    )
     new_password = password + "Nueva"
-    j.call(
+    saved = j.call(
         "PUT /v1/account (password change)",
         "/v1/account",
         "PUT",
@@ -246,10 +244,47 @@ def journey(j: Journey, n: int) -> None:
         },
         token=token,
     )
+    route = "/v1/account/security-code"
+    j.call(f"POST {route}", route, post, route, {"email": new_email}, token=token, expect=202)
+    j.call(
+        "PUT /v1/account (e-mail change with its code)",
+        "/v1/account",
+        "PUT",
+        "/v1/account",
+        {
+            **contact,
+            "version": saved["version"],
+            "keep_email": False,
+            "email": new_email,
+            "email_confirmation": new_email,
+            "security_code": last_code(new_email),
+        },
+        token=token,
+    )
     route = "/v1/sessions/current"
     j.call(f"DELETE {route}", route, "DELETE", route, token=token, expect=204)
 
-    login = {"user_id": body["user_id"], "password": new_password}
+    # The old address's notice carries the undo link; undoing ends the sessions and asks for a
+    # new password, which the forgotten-password routes give.
+    route = "/v1/account/email-change/undo"
+    j.call(f"POST {route}", route, post, route, {"token": undo_token(email)})
+    route = "/v1/password-recovery/security-code"
+    j.call(f"POST {route}", route, post, route, {"user_id": body["user_id"]}, expect=202)
+    recovered = password + "Recuperada"
+    j.call(
+        "POST /v1/password-recovery",
+        "/v1/password-recovery",
+        post,
+        "/v1/password-recovery",
+        {
+            "user_id": body["user_id"],
+            "security_code": last_code(email),
+            "new_password": recovered,
+            "new_password_confirmation": recovered,
+        },
+    )
+
+    login = {"user_id": body["user_id"], "password": recovered}
     token = j.call("POST /v1/sessions", "/v1/sessions", post, "/v1/sessions", login, expect=201)[
         "token"
     ]
@@ -259,7 +294,7 @@ def journey(j: Journey, n: int) -> None:
         route,
         post,
         route,
-        {"reason": "Ya no necesito esta cuenta de pruebas.", "password": new_password},
+        {"reason": "Ya no necesito esta cuenta de pruebas.", "password": recovered},
         token=token,
     )
 
