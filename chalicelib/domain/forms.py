@@ -81,6 +81,13 @@ def read_document(body: Mapping[str, Any], problems: Problems) -> tuple[str, str
     return document_type, number
 
 
+def read_email(body: Mapping[str, Any], problems: Problems) -> str:
+    """The one address of a code request (R-REG-10, R-MOD-6), normalised and checked."""
+    email = read_text(body, "email", problems, fields.normalise_email)
+    problems.add("email", fields.check_email(email))
+    return email
+
+
 def read_email_pair(body: Mapping[str, Any], problems: Problems) -> str:
     email = read_text(body, "email", problems, fields.normalise_email)
     confirmation = read_text(body, "email_confirmation", problems, fields.normalise_email)

@@ -6,13 +6,12 @@ from __future__ import annotations
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.domain import account_forms, accounts, fields, forms
-from chalicelib.domain.forms import Problems
+from chalicelib.domain import account_forms, accounts, forms
 from chalicelib.domain.sessions import Caller
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.auth import authenticated
-from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_body, json_response
-from chalicelib.handlers.throttle import limit_source
+from chalicelib.handlers.http import ACCEPTED_TYPES, api, code_issued, json_body, json_response
+from chalicelib.handlers.throttle import read_then_limit
 from chalicelib.wiring import runtime
 
 bp = Blueprint(__name__)
@@ -53,10 +52,7 @@ def password_check(caller: Caller) -> Response:
 @api
 @signed_in
 def email_availability(caller: Caller) -> Response:
-    problems = Problems()
-    email = forms.read_email_pair(json_body(bp.current_request), problems)
-    problems.raise_if_any()
-    limit_source(AVAILABILITY_CHECKS, bp.current_request)
+    email = read_then_limit(AVAILABILITY_CHECKS, bp.current_request, forms.read_email_pair)
     available = accounts.email_available_for(runtime().accounts(), caller, email)
     return json_response({"available": available})
 
@@ -65,21 +61,8 @@ def email_availability(caller: Caller) -> Response:
 @api
 @signed_in
 def security_code(caller: Caller) -> Response:
-    problems = Problems()
-    email = forms.read_text(
-        json_body(bp.current_request), "email", problems, fields.normalise_email
-    )
-    problems.add("email", fields.check_email(email))
-    problems.raise_if_any()
-    limit_source(CODE_REQUESTS, bp.current_request)
-    issued = accounts.request_email_change_code(runtime().accounts(), caller, email)
-    return json_response(
-        {
-            "expires_in_seconds": issued.expires_in_seconds,
-            "resend_after_seconds": issued.resend_after_seconds,
-        },
-        status=202,
-    )
+    email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email)
+    return code_issued(accounts.request_email_change_code(runtime().accounts(), caller, email))
 
 
 @_route("/v1/account/deactivation", "POST")

@@ -12,6 +12,7 @@ from chalice.app import Request, Response
 
 from chalicelib.config import get_settings
 from chalicelib.domain import errors
+from chalicelib.domain.security_codes import CodeIssued
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,15 @@ def security_headers(request: Request, get_response: Callable[[Request], Respons
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(body=body, status_code=status, headers={**JSON, **(headers or {})})
+
+
+def code_issued(issued: CodeIssued) -> Response:
+    """The 202 of every security-code request (api.md)."""
+    body = {
+        "expires_in_seconds": issued.expires_in_seconds,
+        "resend_after_seconds": issued.resend_after_seconds,
+    }
+    return json_response(body, status=202)
 
 
 # Chalice answers a content type a route does not list itself, with a 415 in its own error shape;

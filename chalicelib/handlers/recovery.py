@@ -9,7 +9,7 @@ from chalice.app import Response
 from chalicelib.domain import recovery
 from chalicelib.domain.throttles import CODE_REQUESTS
 from chalicelib.handlers.auth import origin, private
-from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_body, json_response
+from chalicelib.handlers.http import ACCEPTED_TYPES, api, code_issued, json_body, json_response
 from chalicelib.handlers.throttle import limit_source
 from chalicelib.wiring import runtime
 
@@ -29,11 +29,7 @@ def security_code() -> Response:
     # identifiers one address can probe, whatever they answer.
     limit_source(CODE_REQUESTS, request)
     issued = recovery.request_code(runtime().recovery(), identifier, origin(request))
-    body = {
-        "expires_in_seconds": issued.expires_in_seconds,
-        "resend_after_seconds": issued.resend_after_seconds,
-    }
-    return private(json_response(body, status=202))
+    return private(code_issued(issued))
 
 
 @_post("/v1/password-recovery")

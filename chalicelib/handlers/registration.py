@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import forms, registration
 from chalicelib.domain.forms import Problems
+from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
-from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_body, json_response, source_ip
-from chalicelib.handlers.throttle import limit_source
+from chalicelib.handlers.http import (
+    ACCEPTED_TYPES,
+    api,
+    code_issued,
+    json_body,
+    json_response,
+    source_ip,
+)
+from chalicelib.handlers.throttle import read_then_limit
 from chalicelib.wiring import runtime
 
 bp = Blueprint(__name__)
@@ -19,57 +30,42 @@ def _post(path: str):  # type: ignore[no-untyped-def]
     return bp.route(path, methods=["POST"], content_types=ACCEPTED_TYPES)
 
 
+def _availability[T](
+    read: Callable[[dict[str, Any], Problems], T], available: Callable[[ClaimStore, T], bool]
+) -> Response:
+    """«Comprobar disponibilidad»: the field read and checked, the source address's budget
+    counted, then one claim looked up (R-REG-1, R-REG-2, R-REG-10)."""
+    value = read_then_limit(AVAILABILITY_CHECKS, bp.current_request, read)
+    deps = runtime().registration()
+    return json_response({"available": available(deps.claims, value)})
+
+
 @_post("/v1/registration/user-id-availability")
 @api
 def user_id_availability() -> Response:
-    problems = Problems()
-    user_id = forms.read_user_id(json_body(bp.current_request), problems)
-    problems.raise_if_any()
-    limit_source(AVAILABILITY_CHECKS, bp.current_request)
-    deps = runtime().registration()
-    return json_response({"available": registration.user_id_available(deps.claims, user_id)})
+    return _availability(forms.read_user_id, registration.user_id_available)
 
 
 @_post("/v1/registration/document-availability")
 @api
 def document_availability() -> Response:
-    problems = Problems()
-    document_type, number = forms.read_document(json_body(bp.current_request), problems)
-    problems.raise_if_any()
-    limit_source(AVAILABILITY_CHECKS, bp.current_request)
-    deps = runtime().registration()
-    available = registration.document_available(deps.claims, document_type, number)
-    return json_response({"available": available})
+    return _availability(
+        forms.read_document,
+        lambda claims, document: registration.document_available(claims, *document),
+    )
 
 
 @_post("/v1/registration/email-availability")
 @api
 def email_availability() -> Response:
-    problems = Problems()
-    email = forms.read_email_pair(json_body(bp.current_request), problems)
-    problems.raise_if_any()
-    limit_source(AVAILABILITY_CHECKS, bp.current_request)
-    deps = runtime().registration()
-    return json_response({"available": registration.email_available(deps.claims, email)})
+    return _availability(forms.read_email_pair, registration.email_available)
 
 
 @_post("/v1/registration/security-code")
 @api
 def security_code() -> Response:
-    problems = Problems()
-    body = json_body(bp.current_request)
-    email = forms.read_text(body, "email", problems, forms.fields.normalise_email)
-    problems.add("email", forms.fields.check_email(email))
-    problems.raise_if_any()
-    limit_source(CODE_REQUESTS, bp.current_request)
-    issued = registration.request_registration_code(runtime().registration(), email)
-    return json_response(
-        {
-            "expires_in_seconds": issued.expires_in_seconds,
-            "resend_after_seconds": issued.resend_after_seconds,
-        },
-        status=202,
-    )
+    email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email)
+    return code_issued(registration.request_registration_code(runtime().registration(), email))
 
 
 @_post("/v1/registration")
