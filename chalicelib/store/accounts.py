@@ -15,6 +15,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import errors
 from chalicelib.domain.fields import email_key
+from chalicelib.domain.lockout import login_state
 from chalicelib.domain.ports import (
     STATUS_ACTIVE,
     STATUS_DEACTIVATED,
@@ -28,10 +29,11 @@ from chalicelib.domain.ports import (
 )
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
-from chalicelib.store.codes import code_key
+from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import ClaimModel, CodeModel, LimitModel, SessionModel, UserModel
+from chalicelib.store.models import LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
+from chalicelib.store.transactions import labelled_write, move_claim, released
 from chalicelib.store.undo import undo_model
 from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection, to_user
 
@@ -57,11 +59,6 @@ def _state_condition(model: Any, before: LoginState) -> Condition:
     return failures & locked
 
 
-def _released(claim: str, user_id: str) -> tuple[ClaimModel, Condition]:
-    """Delete a claim only if it is this user's (or already gone)."""
-    return ClaimModel(claim), ClaimModel.claim.does_not_exist() | (ClaimModel.owner == user_id)
-
-
 class DynamoAccountStore:
     def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
         user_item, unknown_item = batch_get(
@@ -69,7 +66,7 @@ class DynamoAccountStore:
         )
         if user_item is not None:
             user = to_user(user_item)
-            return user, LoginState(tuple(user.failed_logins), user.locked_until)
+            return user, login_state(user)
         if unknown_item is not None:
             return None, LoginState(
                 tuple(int(t) for t in unknown_item.failed_logins or []),
@@ -173,134 +170,71 @@ class DynamoAccountStore:
                 UserModel.failed_logins.set([]),
                 UserModel.locked_until.set(0),
             ]
-        with dynamodb_unavailable():
-            tx = _LabelledWrite()
-            try:
-                with tx:
-                    tx.update(
-                        "user",
-                        UserModel(change.user_id),
-                        actions=user_actions,
-                        condition=(UserModel.version == change.version)
-                        & (UserModel.status == STATUS_ACTIVE),
-                    )
-                    if change.keep_session is not None and change.session_epoch is not None:
-                        tx.update(
-                            "session",
-                            SessionModel(change.keep_session),
-                            actions=[SessionModel.epoch.set(change.session_epoch)],
-                            condition=SessionModel.token_hash.exists(),
-                        )
-                    if change.email is not None:
-                        move = change.email
-                        old_claim, old_condition = _released(
-                            email_claim(move.old_key), change.user_id
-                        )
-                        tx.delete("old_claim", old_claim, condition=old_condition)
-                        tx.save(
-                            "new_claim",
-                            ClaimModel(email_claim(move.new_key), owner=change.user_id),
-                            condition=ClaimModel.claim.does_not_exist(),
-                        )
-                        tx.update(
-                            "code",
-                            CodeModel(code_key(move.code.email_key, move.code.purpose)),
-                            actions=[
-                                CodeModel.code_hash.remove(),
-                                CodeModel.used.set(True),
-                                CodeModel.revision.add(1),
-                            ],
-                            # Unchanged attempts too: wrong tries counted after this code was
-                            # read (a parallel guessing burst) still kill it (R-REG-11).
-                            condition=(CodeModel.revision == move.code.revision)
-                            & (CodeModel.code_hash == move.code.code_hash)
-                            & (CodeModel.attempts == move.code.attempts),
-                        )
-                    for event in change.audit:
-                        tx.save("audit", audit_item(event))
-                    if change.undo is not None:
-                        undo, undo_condition = undo_model(change.undo)
-                        tx.save("undo", undo, condition=undo_condition)
-            except TransactWriteError as exc:
-                failed = tx.failed(exc)
-                if failed:
-                    raise _change_refused(failed) from exc
-                raise
+        with labelled_write(_change_refused) as tx:
+            tx.update(
+                "user",
+                UserModel(change.user_id),
+                actions=user_actions,
+                condition=(UserModel.version == change.version)
+                & (UserModel.status == STATUS_ACTIVE),
+            )
+            if change.keep_session is not None and change.session_epoch is not None:
+                tx.update(
+                    "session",
+                    SessionModel(change.keep_session),
+                    actions=[SessionModel.epoch.set(change.session_epoch)],
+                    condition=SessionModel.token_hash.exists(),
+                )
+            if change.email is not None:
+                move = change.email
+                move_claim(
+                    tx,
+                    ("old_claim", "new_claim"),
+                    change.user_id,
+                    email_claim(move.old_key),
+                    email_claim(move.new_key),
+                )
+                tx.update("code", *consumed(move.code))
+            for event in change.audit:
+                tx.save("audit", audit_item(event))
+            if change.undo is not None:
+                undo, undo_condition = undo_model(change.undo)
+                tx.save("undo", undo, condition=undo_condition)
 
     def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
-        document, document_condition = _released(
+        document, document_condition = released(
             document_claim(user.document_type, user.document_number), user.user_id
         )
-        email, email_condition = _released(email_claim(email_key(user.email)), user.user_id)
-        with dynamodb_unavailable():
-            tx = _LabelledWrite()
-            try:
-                with tx:
-                    tx.update(
-                        "user",
-                        UserModel(user.user_id),
-                        actions=[
-                            UserModel.status.set(STATUS_DEACTIVATED),
-                            UserModel.deactivation_reason.set(reason),
-                            UserModel.deactivated_at.set(at),
-                            UserModel.updated_at.set(at),
-                            UserModel.version.add(1),
-                            # Every session of the account ends with this (R-AUTH-4).
-                            UserModel.session_epoch.add(1),
-                        ],
-                        # The version read too: the claims released are those of that read,
-                        # so an e-mail change committed meanwhile cannot leave its new claim
-                        # held by a deactivated account.
-                        condition=(UserModel.status == STATUS_ACTIVE)
-                        & (UserModel.version == user.version),
-                    )
-                    # The USERID claim is kept: an ID is never reused (R-REG-1).
-                    tx.delete("document", document, condition=document_condition)
-                    tx.delete("email", email, condition=email_condition)
-                    tx.save("audit", audit_item(audit))
-            except TransactWriteError as exc:
-                failed = tx.failed(exc)
-                if "user" in failed:
-                    raise errors.StaleUpdate() from exc
-                if failed:
-                    log.error("deactivation found a claim held by another account")
-                    raise errors.ServiceUnavailable() from exc
-                raise
+        email, email_condition = released(email_claim(email_key(user.email)), user.user_id)
+        with labelled_write(_deactivation_refused) as tx:
+            tx.update(
+                "user",
+                UserModel(user.user_id),
+                actions=[
+                    UserModel.status.set(STATUS_DEACTIVATED),
+                    UserModel.deactivation_reason.set(reason),
+                    UserModel.deactivated_at.set(at),
+                    UserModel.updated_at.set(at),
+                    UserModel.version.add(1),
+                    # Every session of the account ends with this (R-AUTH-4).
+                    UserModel.session_epoch.add(1),
+                ],
+                # The version read too: the claims released are those of that read, so an
+                # e-mail change committed meanwhile cannot leave its new claim held by a
+                # deactivated account.
+                condition=(UserModel.status == STATUS_ACTIVE) & (UserModel.version == user.version),
+            )
+            # The USERID claim is kept: an ID is never reused (R-REG-1).
+            tx.delete("document", document, condition=document_condition)
+            tx.delete("email", email, condition=email_condition)
+            tx.save("audit", audit_item(audit))
 
 
-class _LabelledWrite(TransactWrite):
-    """A TransactWrite that names its items, to read CancellationReasons by name.
-
-    PynamoDB sends deletes, then puts, then updates, whatever order they were added in; the
-    reasons come back in that sent order, so the labels are kept in it too.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(connection=connection())
-        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
-
-    def delete(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
-        super().delete(model, condition=condition)
-        self._labels["delete"].append(label)
-
-    def save(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
-        super().save(model, condition=condition)
-        self._labels["put"].append(label)
-
-    def update(  # type: ignore[override]
-        self, label: str, model: Any, actions: list[Any], condition: Condition | None = None
-    ) -> None:
-        super().update(model, actions=actions, condition=condition)
-        self._labels["update"].append(label)
-
-    def failed(self, exc: TransactWriteError) -> set[str]:
-        """The labels of the items whose condition failed."""
-        sent = self._labels["delete"] + self._labels["put"] + self._labels["update"]
-        return {
-            label
-            for label, reason in zip(sent, cancelled_items(exc), strict=False)
-            if reason == CONDITION_FAILED
-        }
+def _deactivation_refused(failed: set[str]) -> errors.ApiError:
+    if "user" in failed:
+        return errors.StaleUpdate()
+    log.error("deactivation found a claim held by another account")
+    return errors.ServiceUnavailable()
 
 
 def _change_refused(failed: set[str]) -> errors.ApiError:

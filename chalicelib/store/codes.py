@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.ports import CodeRecord, StaleCode
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
@@ -34,6 +37,21 @@ def revision_condition(revision: int):  # type: ignore[no-untyped-def]
     return CodeModel.revision == revision
 
 
+def consumed(code: CodeRecord) -> tuple[CodeModel, list[Any], Condition]:
+    """The update, inside a transaction, that uses up `code` if it is still the one read.
+
+    Unchanged attempts too: wrong tries counted after the code was read (a parallel guessing
+    burst) must still be able to kill it (R-REG-11).
+    """
+    actions = [CodeModel.code_hash.remove(), CodeModel.used.set(True), CodeModel.revision.add(1)]
+    condition = (
+        (CodeModel.revision == code.revision)
+        & (CodeModel.code_hash == code.code_hash)
+        & (CodeModel.attempts == code.attempts)
+    )
+    return CodeModel(code_key(code.email_key, code.purpose)), actions, condition
+
+
 class DynamoCodeStore:
     def get(self, email_key: str, purpose: str) -> CodeRecord | None:
         with dynamodb_unavailable():
@@ -46,7 +64,7 @@ class DynamoCodeStore:
     def get_with_owner(
         self, email_key: str, purpose: str, claim: str
     ) -> tuple[CodeRecord | None, str | None]:
-        # Imported here: store.batch needs store.users, which needs this module's code_key.
+        # Imported here: store.batch needs store.users, which needs this module's `consumed`.
         from chalicelib.store.batch import batch_get
 
         code_item, claim_item = batch_get(

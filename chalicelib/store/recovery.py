@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain import errors
 from chalicelib.domain.ports import (
@@ -24,12 +24,12 @@ from chalicelib.domain.recovery import (
     CODE_USED,
     EMAIL_TAKEN_MEANWHILE,
 )
-from chalicelib.store.accounts import _LabelledWrite, _released
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
-from chalicelib.store.codes import code_key
+from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
-from chalicelib.store.models import ClaimModel, CodeModel, EmailUndoModel, UserModel
+from chalicelib.store.models import EmailUndoModel, UserModel
+from chalicelib.store.transactions import labelled_write, move_claim
 from chalicelib.store.undo import to_undo, undo_key, voids_of, voids_value
 from chalicelib.store.users import to_user
 
@@ -50,48 +50,30 @@ class DynamoRecoveryStore:
             audit_item(event).save()
 
     def reset_password(self, reset: PasswordReset) -> None:
-        code = reset.code
-        with dynamodb_unavailable():
-            tx = _LabelledWrite()
-            try:
-                with tx:
-                    tx.update(
-                        "user",
-                        UserModel(reset.user_id),
-                        actions=[
-                            UserModel.password_hash.set(reset.password_hash),
-                            # Every session of the account ends (issue 8).
-                            UserModel.session_epoch.add(1),
-                            UserModel.failed_logins.set([]),
-                            UserModel.locked_until.set(0),
-                            UserModel.must_recover_password.set(False),
-                            UserModel.updated_at.set(reset.updated_at),
-                            UserModel.version.add(1),
-                        ],
-                        # The code went to this address; the account must still have it.
-                        condition=(UserModel.status == STATUS_ACTIVE)
-                        & (UserModel.email == reset.email),
-                    )
-                    tx.update(
-                        "code",
-                        CodeModel(code_key(code.email_key, code.purpose)),
-                        actions=[
-                            CodeModel.code_hash.remove(),
-                            CodeModel.used.set(True),
-                            CodeModel.revision.add(1),
-                        ],
-                        condition=(CodeModel.revision == code.revision)
-                        & (CodeModel.code_hash == code.code_hash)
-                        & (CodeModel.attempts == code.attempts),
-                    )
-                    tx.save("audit", audit_item(reset.audit))
-            except TransactWriteError as exc:
-                failed = tx.failed(exc)
-                if "user" in failed:
-                    raise self._reset_refused(reset.user_id) from exc
-                if failed:
-                    raise errors.SecurityCodeInvalid(CODE_USED) from exc
-                raise
+        def refused(failed: set[str]) -> errors.ApiError:
+            if "user" in failed:
+                return self._reset_refused(reset.user_id)
+            return errors.SecurityCodeInvalid(CODE_USED)
+
+        with labelled_write(refused) as tx:
+            tx.update(
+                "user",
+                UserModel(reset.user_id),
+                actions=[
+                    UserModel.password_hash.set(reset.password_hash),
+                    # Every session of the account ends (issue 8).
+                    UserModel.session_epoch.add(1),
+                    UserModel.failed_logins.set([]),
+                    UserModel.locked_until.set(0),
+                    UserModel.must_recover_password.set(False),
+                    UserModel.updated_at.set(reset.updated_at),
+                    UserModel.version.add(1),
+                ],
+                # The code went to this address; the account must still have it.
+                condition=(UserModel.status == STATUS_ACTIVE) & (UserModel.email == reset.email),
+            )
+            tx.update("code", *consumed(reset.code))
+            tx.save("audit", audit_item(reset.audit))
 
     def _reset_refused(self, user_id: str) -> errors.ApiError:
         """Why the account refused the new password: read again only on this rare path."""
@@ -113,52 +95,46 @@ class DynamoRecoveryStore:
         return undo, to_user(user_item), voids_of(user_item)
 
     def restore_email(self, restore: EmailRestore) -> None:
-        with dynamodb_unavailable():
-            tx = _LabelledWrite()
-            try:
-                with tx:
-                    tx.update(
-                        "user",
-                        UserModel(restore.user_id),
-                        actions=[
-                            UserModel.email.set(restore.restored_email),
-                            # Every session ends, the intruder's included; the next log-in
-                            # needs a password recovered through the restored address.
-                            UserModel.session_epoch.add(1),
-                            UserModel.must_recover_password.set(True),
-                            UserModel.email_undo_voids.set(voids_value(restore.voids)),
-                            UserModel.updated_at.set(restore.updated_at),
-                            UserModel.version.add(1),
-                        ],
-                        condition=(UserModel.version == restore.version)
-                        & (UserModel.status == STATUS_ACTIVE),
-                    )
-                    if restore.released_key is not None:
-                        released, released_condition = _released(
-                            email_claim(restore.released_key), restore.user_id
-                        )
-                        tx.delete("released", released, condition=released_condition)
-                        tx.save(
-                            "restored",
-                            ClaimModel(email_claim(restore.restored_key), owner=restore.user_id),
-                            condition=ClaimModel.claim.does_not_exist(),
-                        )
-                    tx.update(
-                        "link",
-                        EmailUndoModel(undo_key(restore.token_hash)),
-                        actions=[EmailUndoModel.used.set(True)],
-                        condition=EmailUndoModel.key.exists() & (EmailUndoModel.used == False),  # noqa: E712
-                    )
-                    tx.save("audit", audit_item(restore.audit))
-            except TransactWriteError as exc:
-                failed = tx.failed(exc)
-                if "link" in failed:
-                    raise errors.LinkUsed() from exc
-                if "restored" in failed:
-                    raise errors.EmailTaken(EMAIL_TAKEN_MEANWHILE) from exc
-                if "user" in failed:
-                    raise errors.StaleUpdate(ACCOUNT_CHANGED_MEANWHILE) from exc
-                if failed:
-                    log.error("e-mail undo found the current address claimed by another account")
-                    raise errors.ServiceUnavailable() from exc
-                raise
+        with labelled_write(_restore_refused) as tx:
+            tx.update(
+                "user",
+                UserModel(restore.user_id),
+                actions=[
+                    UserModel.email.set(restore.restored_email),
+                    # Every session ends, the intruder's included; the next log-in needs a
+                    # password recovered through the restored address.
+                    UserModel.session_epoch.add(1),
+                    UserModel.must_recover_password.set(True),
+                    UserModel.email_undo_voids.set(voids_value(restore.voids)),
+                    UserModel.updated_at.set(restore.updated_at),
+                    UserModel.version.add(1),
+                ],
+                condition=(UserModel.version == restore.version)
+                & (UserModel.status == STATUS_ACTIVE),
+            )
+            if restore.released_key is not None:
+                move_claim(
+                    tx,
+                    ("released", "restored"),
+                    restore.user_id,
+                    email_claim(restore.released_key),
+                    email_claim(restore.restored_key),
+                )
+            tx.update(
+                "link",
+                EmailUndoModel(undo_key(restore.token_hash)),
+                actions=[EmailUndoModel.used.set(True)],
+                condition=EmailUndoModel.key.exists() & (EmailUndoModel.used == False),  # noqa: E712
+            )
+            tx.save("audit", audit_item(restore.audit))
+
+
+def _restore_refused(failed: set[str]) -> errors.ApiError:
+    if "link" in failed:
+        return errors.LinkUsed()
+    if "restored" in failed:
+        return errors.EmailTaken(EMAIL_TAKEN_MEANWHILE)
+    if "user" in failed:
+        return errors.StaleUpdate(ACCOUNT_CHANGED_MEANWHILE)
+    log.error("e-mail undo found the current address claimed by another account")
+    return errors.ServiceUnavailable()

@@ -19,9 +19,9 @@ from chalicelib.domain.ports import (
     email_claim,
     user_id_claim,
 )
-from chalicelib.store.codes import code_key
+from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
-from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
+from chalicelib.store.models import AuditModel, ClaimModel, UserModel
 from chalicelib.store.retries import retry_transaction_conflicts
 
 _USER_FIELDS = tuple(f.name for f in dataclasses.fields(User))
@@ -90,19 +90,8 @@ class DynamoRegistrar:
                             ClaimModel(claim, owner=user.user_id),
                             condition=ClaimModel.claim.does_not_exist(),
                         )
-                    tx.update(
-                        CodeModel(code_key(code.email_key, code.purpose)),
-                        actions=[
-                            CodeModel.code_hash.remove(),
-                            CodeModel.used.set(True),
-                            CodeModel.revision.add(1),
-                        ],
-                        # Also unchanged attempts: wrong tries recorded after this code was
-                        # read (a parallel guessing burst) must still be able to kill it (R-REG-11).
-                        condition=(CodeModel.revision == code.revision)
-                        & (CodeModel.code_hash == code.code_hash)
-                        & (CodeModel.attempts == code.attempts),
-                    )
+                    item, actions, condition = consumed(code)
+                    tx.update(item, actions=actions, condition=condition)
                     tx.save(audit_model(audit))
             except TransactWriteError as exc:
                 reasons = cancelled_items(exc)

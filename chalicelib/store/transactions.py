@@ -1,0 +1,91 @@
+"""Transactions whose items carry labels, so that a refusal can say which item lost.
+
+DynamoDB refuses a whole TransactWriteItems when one condition fails and names the failed ones
+only by position; the saves of an account (store/accounts.py) and the recovery's two writes
+(store/recovery.py) map those positions back to the item that failed and that to an API answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain import errors
+from chalicelib.store.errors import dynamodb_unavailable
+from chalicelib.store.models import ClaimModel
+from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection
+
+
+class LabelledWrite(TransactWrite):
+    """A TransactWrite that names its items, to read CancellationReasons by name.
+
+    PynamoDB sends deletes, then puts, then updates, whatever order they were added in; the
+    reasons come back in that sent order, so the labels are kept in it too.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connection=connection())
+        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+
+    def delete(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+        super().delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
+    def save(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+        super().save(model, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(  # type: ignore[override]
+        self, label: str, model: Any, actions: list[Any], condition: Condition | None = None
+    ) -> None:
+        super().update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def failed(self, exc: TransactWriteError) -> set[str]:
+        """The labels of the items whose condition failed."""
+        sent = self._labels["delete"] + self._labels["put"] + self._labels["update"]
+        return {
+            label
+            for label, reason in zip(sent, cancelled_items(exc), strict=False)
+            if reason == CONDITION_FAILED
+        }
+
+
+@contextmanager
+def labelled_write(refused: Callable[[set[str]], errors.ApiError]) -> Iterator[LabelledWrite]:
+    """One transaction of the items the block adds. When conditions failed, the answer is
+    `refused(labels of the failed items)`; any other DynamoDB failure is SERVICE_UNAVAILABLE."""
+    with dynamodb_unavailable():
+        tx = LabelledWrite()
+        try:
+            with tx:
+                yield tx
+        except TransactWriteError as exc:
+            failed = tx.failed(exc)
+            if failed:
+                raise refused(failed) from exc
+            raise
+
+
+def released(claim: str, user_id: str) -> tuple[ClaimModel, Condition]:
+    """Delete a claim only if it is this user's (or already gone)."""
+    return ClaimModel(claim), ClaimModel.claim.does_not_exist() | (ClaimModel.owner == user_id)
+
+
+def move_claim(
+    tx: LabelledWrite, labels: tuple[str, str], user_id: str, given_up: str, taken: str
+) -> None:
+    """The account gives up claim `given_up` (if it is still its own) and takes `taken` (if it is
+    still free), labelled `labels` in that order: an e-mail address changing hands (R-MOD-6)."""
+    model, condition = released(given_up, user_id)
+    tx.delete(labels[0], model, condition=condition)
+    tx.save(
+        labels[1],
+        ClaimModel(taken, owner=user_id),
+        condition=ClaimModel.claim.does_not_exist(),
+    )
