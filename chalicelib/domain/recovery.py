@@ -75,10 +75,7 @@ CODE_NO_LONGER_VALID = (
     "Este código de seguridad ya no es válido: el correo electrónico de la cuenta cambió "
     "después de enviarlo. Solicite un nuevo código."
 )
-CODE_USED = (
-    "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos fallidos. "
-    "Solicite un nuevo código."
-)
+CODE_USED = security_codes.GONE_MEANWHILE
 EMAIL_TAKEN_MEANWHILE = (
     "Su correo anterior ya está registrado en otra cuenta, así que no puede volver a esta. No "
     "se realizó ningún cambio. Comuníquese con el Servicio Nacional de Aduana del Ecuador."

@@ -18,6 +18,12 @@ from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, StaleC
 
 HOUR = 3600
 USED_MESSAGE = "Este código de seguridad ya fue utilizado. Solicite un nuevo código."
+# A code that passed its check but was used, replaced or killed by wrong tries before the write
+# that consumes it committed (a concurrent request won the transaction).
+GONE_MEANWHILE = (
+    "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos fallidos. "
+    "Solicite un nuevo código."
+)
 
 
 @dataclass(frozen=True)

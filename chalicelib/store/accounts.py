@@ -27,6 +27,7 @@ from chalicelib.domain.ports import (
     document_claim,
     email_claim,
 )
+from chalicelib.domain.security_codes import GONE_MEANWHILE
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
 from chalicelib.store.codes import consumed
@@ -245,7 +246,4 @@ def _change_refused(failed: set[str]) -> errors.ApiError:
         return errors.Unauthorized()
     if "new_claim" in failed:
         return errors.EmailTaken()
-    return errors.SecurityCodeInvalid(
-        "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos "
-        "fallidos. Solicite un nuevo código."
-    )
+    return errors.SecurityCodeInvalid(GONE_MEANWHILE)

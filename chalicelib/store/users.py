@@ -19,6 +19,7 @@ from chalicelib.domain.ports import (
     email_claim,
     user_id_claim,
 )
+from chalicelib.domain.security_codes import GONE_MEANWHILE
 from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import AuditModel, ClaimModel, UserModel
@@ -115,8 +116,5 @@ def _registration_conflict(reasons: list[str]) -> errors.ApiError:
     if failed[3]:
         return errors.EmailTaken()
     if failed[5]:
-        return errors.SecurityCodeInvalid(
-            "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos "
-            "fallidos. Solicite un nuevo código."
-        )
+        return errors.SecurityCodeInvalid(GONE_MEANWHILE)
     return errors.ServiceUnavailable()
