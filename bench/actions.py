@@ -133,6 +133,7 @@ def undo_token(address: str) -> str:
 
 
 def journey(j: Journey, n: int) -> None:
+    from chalicelib.domain.ports import CONTACT_FIELDS
     from tests.helpers import registration_body
 
     body = registration_body(n, user_id=f"bench.user{n}", email=f"bench.user{n}@example.com")
@@ -205,19 +206,7 @@ def journey(j: Journey, n: int) -> None:
         token=token,
     )
 
-    editable = (
-        "name",
-        "country",
-        "province",
-        "city",
-        "address",
-        "phone1",
-        "phone2",
-        "mobile_operator",
-        "mobile",
-        "fax",
-    )
-    contact = {name: profile.get(name) for name in editable}
+    contact = {name: profile.get(name) for name in CONTACT_FIELDS}
     contact["address"] = f"Av. Amazonas N{n}-10 y Colón"
     saved = j.call(
         "PUT /v1/account (profile save)",
