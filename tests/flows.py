@@ -10,21 +10,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain.ports import CONTACT_FIELDS
 from tests.conftest import last_code, mails_to
-from tests.helpers import call, post, registration_body, request_code
-
-PROFILE_FIELDS = (
-    "name",
-    "country",
-    "province",
-    "city",
-    "address",
-    "phone1",
-    "phone2",
-    "mobile_operator",
-    "mobile",
-    "fax",
-)
+from tests.helpers import bearer, call, new_email_body, post, registration_body, request_code
 
 
 @dataclass
@@ -98,10 +86,6 @@ def sign_up(client: Any, n: int) -> Journey:
     )
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def log_in(client: Any, journey: Journey, password: str) -> str:
     answer = post(client, "/v1/sessions", {"user_id": journey.user_id, "password": password})
     journey.requests += 1
@@ -125,38 +109,31 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
         assert answer.error["code"] == "INVALID_CREDENTIALS"
     token = log_in(client, journey, journey.password)
 
-    profile = call(client, "GET", "/v1/account", **_bearer(token))
+    profile = call(client, "GET", "/v1/account", **bearer(token))
     journey.requests += 1
     assert profile.status == 200, profile.body
     answer = post(
         client,
         "/v1/account/email-availability",
         {"email": new_email, "email_confirmation": new_email},
-        **_bearer(token),
+        **bearer(token),
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
-    answer = post(client, "/v1/account/security-code", {"email": new_email}, **_bearer(token))
+    answer = post(client, "/v1/account/security-code", {"email": new_email}, **bearer(token))
     journey.requests += 1
     assert answer.status == 202, answer.body
     code = last_code(new_email)
     journey.emails.append(new_email)
     journey.codes.append(code)
 
-    changes = {name: profile.body.get(name) for name in PROFILE_FIELDS}
+    changes = {name: profile.body.get(name) for name in CONTACT_FIELDS}
     answer = call(
         client,
         "PUT",
         "/v1/account",
-        {
-            **changes,
-            "version": profile.body["version"],
-            "keep_email": False,
-            "email": new_email,
-            "email_confirmation": new_email,
-            "security_code": code,
-        },
-        **_bearer(token),
+        new_email_body(profile.body, new_email, code),
+        **bearer(token),
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
@@ -172,7 +149,7 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
             "new_password": new_password,
             "new_password_confirmation": new_password,
         },
-        **_bearer(token),
+        **bearer(token),
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
@@ -180,11 +157,11 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
 
     token = log_in(client, journey, new_password)
     answer = post(
-        client, "/v1/account/password-check", {"current_password": new_password}, **_bearer(token)
+        client, "/v1/account/password-check", {"current_password": new_password}, **bearer(token)
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
-    answer = call(client, "DELETE", "/v1/sessions/current", **_bearer(token))
+    answer = call(client, "DELETE", "/v1/sessions/current", **bearer(token))
     journey.requests += 1
     assert answer.status == 204, answer.body
 
@@ -193,7 +170,7 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
         client,
         "/v1/account/deactivation",
         {"reason": "Ya no necesito esta cuenta de pruebas.", "password": new_password},
-        **_bearer(token),
+        **bearer(token),
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
@@ -208,24 +185,16 @@ def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -
     code, the reset, and a log-in with the new password."""
     old_email = journey.emails[0]
     token = log_in(client, journey, journey.password)
-    profile = call(client, "GET", "/v1/account", **_bearer(token))
+    profile = call(client, "GET", "/v1/account", **bearer(token))
     journey.requests += 1
-    answer = post(client, "/v1/account/security-code", {"email": new_email}, **_bearer(token))
+    answer = post(client, "/v1/account/security-code", {"email": new_email}, **bearer(token))
     journey.requests += 1
     assert answer.status == 202, answer.body
     code = last_code(new_email)
     journey.emails.append(new_email)
     journey.codes.append(code)
-    changes = {name: profile.body.get(name) for name in PROFILE_FIELDS}
-    body = {
-        **changes,
-        "version": profile.body["version"],
-        "keep_email": False,
-        "email": new_email,
-        "email_confirmation": new_email,
-        "security_code": code,
-    }
-    answer = call(client, "PUT", "/v1/account", body, **_bearer(token))
+    body = new_email_body(profile.body, new_email, code)
+    answer = call(client, "PUT", "/v1/account", body, **bearer(token))
     journey.requests += 1
     assert answer.status == 200, answer.body
 

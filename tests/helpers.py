@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from unittest.mock import patch
 
 from stdnum.ec import ci
+
+from chalicelib.domain.ports import CONTACT_FIELDS
 
 
 @dataclass
@@ -69,6 +71,23 @@ def registration_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
 
 def request_code(client: Any, email: str) -> Answer:
     return post(client, "/v1/registration/security-code", {"email": email})
+
+
+def new_email_body(
+    profile: Mapping[str, Any], address: str, code: str | None, /, **changes: Any
+) -> dict[str, Any]:
+    """PUT /v1/account as the modify form sends it to move the account to `address` (R-MOD-6):
+    the contact fields and version as GET /v1/account gave them, the address twice, its code;
+    then `changes` (by field name, so positional parameters: "address" is a field too)."""
+    return {
+        **{name: profile[name] for name in CONTACT_FIELDS},
+        "version": profile["version"],
+        "keep_email": False,
+        "email": address,
+        "email_confirmation": address,
+        "security_code": code,
+        **changes,
+    }
 
 
 def register(client: Any, n: int = 1, **overrides: Any) -> Answer:

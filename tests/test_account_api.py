@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain.ports import PROFILE_FIELDS
+from chalicelib.domain.ports import CONTACT_FIELDS, PROFILE_FIELDS
 from tests.conftest import last_code, mails_to
 from tests.helpers import (
     PASSWORD,
@@ -19,6 +19,7 @@ from tests.helpers import (
     bearer,
     call,
     log_in,
+    new_email_body,
     post,
     register,
     registration_body,
@@ -73,9 +74,7 @@ def get_profile(client: Any, token: str) -> Answer:
 
 def update_body(profile: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """What the modify form sends back unchanged, keeping the e-mail, plus `changes`."""
-    editable = ("version", "name", "country", "province", "city", "address", "phone1")
-    body = {name: profile[name] for name in editable}
-    body.update({n: profile[n] for n in ("phone2", "mobile_operator", "mobile", "fax")})
+    body = {name: profile[name] for name in ("version", *CONTACT_FIELDS)}
     body["keep_email"] = True
     body.update(changes)
     return body
@@ -104,13 +103,7 @@ def profile(client: Any, token: str) -> dict[str, Any]:
 def email_change(client: Any, token: str, profile: dict[str, Any], address: str) -> Answer:
     """Request a code for `address`, read it from the mail, and save the change."""
     assert account_post(client, token, "security-code", {"email": address}).status == 202
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=address,
-        email_confirmation=address,
-        security_code=last_code(address),
-    )
+    body = new_email_body(profile, address, last_code(address))
     return put(client, token, body)
 
 
@@ -217,15 +210,13 @@ def test_a_save_refused_for_one_bad_field_changes_nothing_at_all_r_mod_7(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
     before = user_item()
-    body = update_body(
+    body = new_email_body(
         profile,
+        NEW_EMAIL,
+        "ABCDEFGH",
         name="Juan Pérez",
         address="Nueva dirección 789",
         phone1="12345",  # the one bad field
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code="ABCDEFGH",
         current_password=PASSWORD,
         new_password=NEW_PASSWORD,
         new_password_confirmation=NEW_PASSWORD,
@@ -586,13 +577,7 @@ def test_an_email_change_end_to_end_moves_the_claim_r_mod_6(
     assert event["fields"]["SS"] == ["email"]
     # The code is single use.
     profile = get_profile(client, token).body
-    body = update_body(
-        profile,
-        keep_email=False,
-        email="tercera@example.com",
-        email_confirmation="tercera@example.com",
-        security_code=last_code(NEW_EMAIL),
-    )
+    body = new_email_body(profile, "tercera@example.com", last_code(NEW_EMAIL))
     assert put(client, token, body).error["code"] == "SECURITY_CODE_NOT_REQUESTED"
 
 
@@ -600,13 +585,7 @@ def test_an_email_change_is_three_aws_calls_and_the_notice(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
     assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=last_code(NEW_EMAIL),
-    )
+    body = new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
     with aws_calls() as calls:
         assert put(client, token, body).status == 200
     assert calls == [
@@ -630,9 +609,7 @@ def test_an_email_change_needs_the_right_code_r_mod_6(
 ) -> None:
     assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
     before = user_item()
-    body = update_body(
-        profile, keep_email=False, email=NEW_EMAIL, email_confirmation=NEW_EMAIL, security_code=code
-    )
+    body = new_email_body(profile, NEW_EMAIL, code)
     answer = put(client, token, body)
     assert answer.status == 400
     assert answer.error["code"] == expected
@@ -643,13 +620,7 @@ def test_an_email_change_needs_the_right_code_r_mod_6(
 def test_an_email_change_without_a_requested_code_r_mod_6(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code="ABCDEFGH",
-    )
+    body = new_email_body(profile, NEW_EMAIL, "ABCDEFGH")
     answer = put(client, token, body)
     assert answer.status == 400
     assert answer.error["code"] == "SECURITY_CODE_NOT_REQUESTED"
@@ -660,13 +631,7 @@ def test_an_expired_code_is_refused_r_reg_11(
 ) -> None:
     assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
     clock.advance(900)
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=last_code(NEW_EMAIL),
-    )
+    body = new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
     assert put(client, token, body).error["code"] == "SECURITY_CODE_EXPIRED"
 
 
@@ -674,13 +639,7 @@ def test_five_wrong_codes_kill_it_r_reg_11(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
     assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code="ABCDEFGH",
-    )
+    body = new_email_body(profile, NEW_EMAIL, "ABCDEFGH")
     codes = [put(client, token, body).error["code"] for _ in range(5)]
     assert codes == ["SECURITY_CODE_INVALID"] * 4 + ["SECURITY_CODE_LOCKED"]
     body["security_code"] = last_code(NEW_EMAIL)
@@ -703,13 +662,7 @@ def test_a_wrong_try_counted_while_the_right_code_is_saved_wins_r_reg_11(
 
     monkeypatch.setattr(DynamoCodeStore, "get", read_then_rival_wrong_try)
     before = user_item()
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=last_code(NEW_EMAIL),
-    )
+    body = new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
     answer = put(client, token, body)
     assert answer.status == 400
     assert answer.error["code"] == "SECURITY_CODE_INVALID"
@@ -722,13 +675,7 @@ def test_codes_of_registration_and_of_email_change_are_kept_apart(
 ) -> None:
     # A registration code for the address does not change an account's e-mail …
     assert request_code(client, NEW_EMAIL).status == 202
-    body = update_body(
-        profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=last_code(NEW_EMAIL),
-    )
+    body = new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
     assert put(client, token, body).error["code"] == "SECURITY_CODE_NOT_REQUESTED"
     # … and an e-mail-change code does not register anyone.
     other = "maria.lopez@example.com"
@@ -749,14 +696,7 @@ def test_an_address_taken_after_its_code_was_sent_is_refused_whole_r_mod_7(
     # Someone registers the address in between.
     assert register(client, 5, email=NEW_EMAIL, email_confirmation=NEW_EMAIL).status == 201
     before = user_item()
-    body = update_body(
-        profile,
-        address="Dirección nueva 999",
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=code,
-    )
+    body = new_email_body(profile, NEW_EMAIL, code, address="Dirección nueva 999")
     answer = put(client, token, body)
     assert answer.status == 409
     assert answer.error["code"] == "EMAIL_TAKEN"
@@ -886,12 +826,10 @@ def test_a_refused_notice_does_not_undo_a_committed_change(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
     assert account_post(client, token, "security-code", {"email": NEW_EMAIL}).status == 202
-    body = update_body(
+    body = new_email_body(
         profile,
-        keep_email=False,
-        email=NEW_EMAIL,
-        email_confirmation=NEW_EMAIL,
-        security_code=last_code(NEW_EMAIL),
+        NEW_EMAIL,
+        last_code(NEW_EMAIL),
         current_password=PASSWORD,
         **new_password(NEW_PASSWORD),
     )
@@ -928,9 +866,7 @@ def test_every_change_is_audited_with_time_address_agent_and_no_secret_r_mod_8(
     code_answer = post(client, "/v1/account/security-code", {"email": NEW_EMAIL}, **bearer(token))
     assert code_answer.status == 202
     code = last_code(NEW_EMAIL)
-    body = update_body(
-        profile, keep_email=False, email=NEW_EMAIL, email_confirmation=NEW_EMAIL, security_code=code
-    )
+    body = new_email_body(profile, NEW_EMAIL, code)
     assert call(client, "PUT", "/v1/account", body, **bearer(token), **agent).status == 200
     deactivation = {"reason": REASON, "password": NEW_PASSWORD}
     assert post(client, "/v1/account/deactivation", deactivation, **bearer(token)).status == 200

@@ -10,18 +10,10 @@ from typing import Any
 import botocore.session
 import pytest
 
-import chalicelib.mail.ses
-import chalicelib.store.users
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.store.models import ALL_MODELS
-
-
-def _forget_clients() -> None:
-    for model in ALL_MODELS:
-        model._connection = None
-    chalicelib.store.users._connection = None
-    chalicelib.mail.ses._client = None
+from tests.stack import app_clients, forget_aws_clients
 
 
 def _in_a_new_thread(work: Any) -> Any:
@@ -44,9 +36,9 @@ def _in_a_new_thread(work: Any) -> Any:
 
 @pytest.fixture
 def fresh_clients() -> Any:
-    _forget_clients()
+    forget_aws_clients()
     yield
-    _forget_clients()
+    forget_aws_clients()
 
 
 def test_the_apps_clients_on_one_thread_share_one_botocore_session(monkeypatch, fresh_clients):
@@ -61,11 +53,7 @@ def test_the_apps_clients_on_one_thread_share_one_botocore_session(monkeypatch, 
     region = get_settings().region
 
     def make_every_client() -> list[Any]:
-        clients = [model._get_connection().connection.client for model in ALL_MODELS]
-        clients.append(chalicelib.store.users.connection().client)
-        clients.append(chalicelib.mail.ses.ses_client(region))
-        clients.append(aws.client("ssm", region))
-        return clients
+        return [*app_clients().values(), aws.client("ssm", region)]
 
     clients = _in_a_new_thread(make_every_client)
     assert len(clients) == len(ALL_MODELS) + 3

@@ -19,11 +19,11 @@ from chalice.test import Client
 from chalicelib.store.retries import CONFLICT_ATTEMPTS, conflict_retry_delay
 from devstack.moto_server import MotoServer
 from tests.conftest import STAGE, last_code, mails_to, outbox
-from tests.flows import PROFILE_FIELDS
 from tests.helpers import (
     bearer,
     call,
     log_in,
+    new_email_body,
     post,
     registration_body,
     request_code,
@@ -334,14 +334,7 @@ def email_change_body(api: Any, token: str) -> dict[str, Any]:
     profile = call(api, "GET", "/v1/account", **bearer(token)).body
     answer = post(api, "/v1/account/security-code", {"email": NEW_EMAIL}, **bearer(token))
     assert answer.status == 202, answer.body
-    return {
-        **{name: profile[name] for name in PROFILE_FIELDS},
-        "version": profile["version"],
-        "keep_email": False,
-        "email": NEW_EMAIL,
-        "email_confirmation": NEW_EMAIL,
-        "security_code": last_code(NEW_EMAIL),
-    }
+    return new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
 
 
 @pytest.mark.parametrize(

@@ -21,14 +21,11 @@ import pytest
 import requests
 from chalice.test import Client
 
-import chalicelib.mail.ses
-import chalicelib.store.users
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, forms, registration
 from chalicelib.domain.ports import PURPOSE_REGISTRATION, User
 from chalicelib.store.codes import code_key
 from chalicelib.store.models import (
-    ALL_MODELS,
     AuditModel,
     ClaimModel,
     CodeModel,
@@ -39,19 +36,12 @@ from chalicelib.wiring import runtime
 from devstack.moto_server import MotoServer
 from tests.conftest import STAGE, last_code
 from tests.helpers import cedula, registration_body, request_code
+from tests.stack import forget_aws_clients
 
 pytestmark = pytest.mark.slow
 
 CONTENDERS = 8
 ROUNDS = 5
-
-
-def forget_aws_clients() -> None:
-    """Drop every cached client so the next call resolves AWS_ENDPOINT_URL afresh."""
-    for model in ALL_MODELS:
-        model._connection = None
-    chalicelib.store.users._connection = None
-    chalicelib.mail.ses._client = None
 
 
 @contextmanager
@@ -141,6 +131,19 @@ def race(bodies: list[dict[str, Any]]) -> list[Outcome]:
     return outcomes
 
 
+def one_winner(
+    outcomes: list[Outcome], refusal: type[errors.ApiError]
+) -> tuple[Outcome, list[Outcome]]:
+    """The one registration that went through, and the others, each refused with `refusal`."""
+    winners = [o for o in outcomes if o.user is not None]
+    losers = [o for o in outcomes if o.error is not None]
+    assert len(winners) == 1, [type(o.error).__name__ for o in outcomes]
+    assert len(losers) == CONTENDERS - 1
+    assert all(isinstance(o.error, refusal) for o in losers)
+    [winner] = winners
+    return winner, losers
+
+
 def claims() -> dict[str, str]:
     return {item.claim: item.owner for item in ClaimModel.scan()}
 
@@ -164,14 +167,7 @@ def test_eight_racing_registrations_of_one_id_give_one_winner(api: Client) -> No
                 for i in range(CONTENDERS)
             ],
         )
-        outcomes = race(bodies)
-
-        winners = [o for o in outcomes if o.user is not None]
-        losers = [o for o in outcomes if o.error is not None]
-        assert len(winners) == 1, [type(o.error).__name__ for o in outcomes]
-        assert len(losers) == CONTENDERS - 1
-        assert all(isinstance(o.error, errors.UserIdTaken) for o in losers)
-        [winner] = winners
+        winner, losers = one_winner(race(bodies), errors.UserIdTaken)
 
         stored = UserModel.get(user_id)
         assert stored.document_number == winner.body["document_number"]
@@ -208,14 +204,7 @@ def test_eight_racing_registrations_of_one_document_give_one_winner(api: Client)
                 for i in range(CONTENDERS)
             ],
         )
-        outcomes = race(bodies)
-
-        winners = [o for o in outcomes if o.user is not None]
-        losers = [o for o in outcomes if o.error is not None]
-        assert len(winners) == 1, [type(o.error).__name__ for o in outcomes]
-        assert len(losers) == CONTENDERS - 1
-        assert all(isinstance(o.error, errors.DocumentTaken) for o in losers)
-        [winner] = winners
+        winner, losers = one_winner(race(bodies), errors.DocumentTaken)
         owner = winner.body["user_id"]
 
         assert claims()[f"DOC#CEDULA#{document}"] == owner

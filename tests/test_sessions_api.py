@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.config import get_settings
@@ -22,19 +21,10 @@ from tests.helpers import (
     register,
     signed_in,
 )
+from tests.test_account_api import dynamodb, user_item
 
 WRONG = "Otra2026clave"
 SECRET_PART = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def dynamodb() -> Any:
-    return boto3.client("dynamodb", region_name="us-east-1")
-
-
-def user_item(user_id: str = "juan.perez1") -> dict[str, Any]:
-    return dynamodb().get_item(
-        TableName=get_settings().users_table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
-    )["Item"]
 
 
 def all_items(table: str) -> list[dict[str, Any]]:
