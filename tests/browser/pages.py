@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
-from tests.helpers import cedula
+from tests.helpers import cedula, registration_body
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Stack
@@ -56,26 +56,18 @@ class Person:
         return f"{self.user_id}@{SENAE_DOMAIN}"
 
     def registration_body(self, code: str) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            "document_type": "CEDULA",
-            "document_number": self.document_number,
-            "name": self.name,
-            "password": self.password,
-            "password_confirmation": self.password,
-            "country": "EC",
-            "province": "09",
-            "city": "0901",
-            "address": "Av. 9 de Octubre 100 y Malecón",
-            "phone1": "042345678",
-            "phone2": None,
-            "mobile_operator": "CLARO",
-            "mobile": "0991234567",
-            "fax": None,
-            "email": self.email,
-            "email_confirmation": self.email,
-            "security_code": code,
-        }
+        """The API tests' registration body (tests/helpers.py) with this person's values."""
+        return registration_body(
+            self.seed,
+            user_id=self.user_id,
+            document_number=self.document_number,
+            name=self.name,
+            password=self.password,
+            password_confirmation=self.password,
+            email=self.email,
+            email_confirmation=self.email,
+            security_code=code,
+        )
 
 
 def person(tag: str, seed: int) -> Person:
@@ -171,22 +163,23 @@ def open_page(page: Page, stack: Stack, path: str) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
-def log_in(page: Page, stack: Stack, user_id: str, password: str) -> None:
-    """Logs in through the landing page and waits for the menu."""
+def _submit_log_in(page: Page, stack: Stack, user_id: str, password: str) -> None:
     open_page(page, stack, "")
     page.fill("#login-user-id", user_id)
     page.fill("#login-password", password)
     page.get_by_test_id("login").click()
+
+
+def log_in(page: Page, stack: Stack, user_id: str, password: str) -> None:
+    """Logs in through the landing page and waits for the menu."""
+    _submit_log_in(page, stack, user_id, password)
     page.wait_for_url("**/menu.html")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
 def log_in_refused(page: Page, stack: Stack, user_id: str, password: str) -> str:
     """Tries to log in through the landing page; the message the page shows."""
-    open_page(page, stack, "")
-    page.fill("#login-user-id", user_id)
-    page.fill("#login-password", password)
-    page.get_by_test_id("login").click()
+    _submit_log_in(page, stack, user_id, password)
     summary = page.locator("#login-form").get_by_test_id("form-error")
     expect(summary).to_be_visible()
     assert "menu.html" not in page.url

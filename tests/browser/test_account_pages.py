@@ -39,14 +39,17 @@ def open_modify(page: Page, stack: Stack, who: Person) -> None:
     expect(page.get_by_test_id("modify-form")).to_be_visible()
 
 
-def save_and_confirm(page: Page) -> None:
-    """Actualizar → "¿Está seguro…?" Sí → "La actualización se ha realizado con éxito" → Aceptar."""
+def save_and_confirm(page: Page, screenshot_as: str | None = None) -> None:
+    """Actualizar → "¿Está seguro…?" Sí → "La actualización se ha realizado con éxito" → Aceptar;
+    `screenshot_as` names the screenshot taken of that last dialog."""
     page.get_by_role("button", name="Actualizar").click()
     dialog = page.get_by_test_id("confirm-dialog")
     expect(dialog).to_contain_text("¿Está seguro")
     dialog.get_by_role("button", name="Sí").click()
     done = page.get_by_test_id("update-success")
     expect(done).to_contain_text("La actualización se ha realizado con éxito")
+    if screenshot_as is not None:
+        screenshot(page, screenshot_as)
     done.get_by_role("button", name="Aceptar").click()
     expect(done).to_have_count(0)
 
@@ -91,15 +94,7 @@ def test_profile_change_is_saved_after_the_confirmation_dialog(page: Page, stack
     expect(page.get_by_test_id("confirm-dialog")).to_have_count(0)
     assert api(stack, "GET", "/v1/account", token=token).body["address"] == before["address"]
 
-    page.get_by_role("button", name="Actualizar").click()
-    dialog = page.get_by_test_id("confirm-dialog")
-    expect(dialog).to_contain_text("¿Está seguro")
-    dialog.get_by_role("button", name="Sí").click()
-    done = page.get_by_test_id("update-success")
-    expect(done).to_contain_text("La actualización se ha realizado con éxito")
-    screenshot(page, "update-success")
-    done.get_by_role("button", name="Aceptar").click()
-    expect(done).to_have_count(0)
+    save_and_confirm(page, screenshot_as="update-success")
     expect(page.locator("#address")).to_have_value(new_address)
 
     after = api(stack, "GET", "/v1/account", token=token).body

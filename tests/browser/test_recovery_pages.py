@@ -24,6 +24,7 @@ from tests.browser.pages import (
     register_by_api,
     unlabelled_controls,
 )
+from tests.helpers import new_email_body
 
 NEW_PASSWORD = "Recuperada2027ok"
 INTRUDER_EMAIL = "intruso.{tag}@example.org"
@@ -52,21 +53,22 @@ def undo_link(stack: Stack, address: str) -> str:
     raise AssertionError(f"no undo link mailed to {address}")
 
 
+def undo_refused(page: Page, link: str, text: str) -> None:
+    """Opens `link` and confirms: the page shows the API's refusal and turns the button off."""
+    page.goto(link)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    page.get_by_test_id("undo-confirm").click()
+    expect(page.get_by_test_id("undo-error")).to_contain_text(text)
+    expect(page.get_by_test_id("undo-confirm")).to_be_disabled()
+
+
 def change_email_by_api(stack: Stack, who: Person, new_email: str) -> str:
     """Log in and move the account to `new_email` (code read from the outbox); the token."""
     token = log_in_by_api(stack, who.user_id, who.password).body["token"]
     answer = api(stack, "POST", "/v1/account/security-code", {"email": new_email}, token=token)
     assert answer.status == 202, answer.body
     profile = api(stack, "GET", "/v1/account", token=token).body
-    editable = ("name", "country", "province", "city", "address", "phone1", "phone2")
-    body = {name: profile[name] for name in (*editable, "mobile_operator", "mobile", "fax")}
-    body.update(
-        version=profile["version"],
-        keep_email=False,
-        email=new_email,
-        email_confirmation=new_email,
-        security_code=stack.last_code(new_email),
-    )
+    body = new_email_body(profile, new_email, stack.last_code(new_email))
     answer = api(stack, "PUT", "/v1/account", body, token=token)
     assert answer.status == 200, answer.body
     return str(token)
@@ -163,11 +165,7 @@ def test_undo_page_restores_the_old_address_and_the_owner_recovers_the_account(
     assert "contraseña nueva" in refused
 
     # Opened again, the link is refused for good.
-    page.goto(link)
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    page.get_by_test_id("undo-confirm").click()
-    expect(page.get_by_test_id("undo-error")).to_contain_text("ya fue utilizado")
-    expect(page.get_by_test_id("undo-confirm")).to_be_disabled()
+    undo_refused(page, link, "ya fue utilizado")
 
     # The owner creates a new password through the old address, from the recovery page.
     open_page(page, stack, "recuperar.html")
@@ -189,11 +187,7 @@ def test_undo_page_without_its_token_says_so_and_sends_nothing(page: Page, stack
     expect(page.get_by_test_id("undo-error")).to_contain_text("El enlace no está completo")
     expect(page.get_by_test_id("undo-confirm")).to_be_disabled()
     # An unknown token: the API's answer is shown and the button stays off.
-    page.goto(f"{stack.web}/undo-email.html?token={'A' * 43}")
-    expect(page.locator("body")).to_have_attribute("data-ready", "true")
-    page.get_by_test_id("undo-confirm").click()
-    expect(page.get_by_test_id("undo-error")).to_contain_text("no es válido")
-    expect(page.get_by_test_id("undo-confirm")).to_be_disabled()
+    undo_refused(page, f"{stack.web}/undo-email.html?token={'A' * 43}", "no es válido")
     console.check((404, "/v1/account/email-change/undo"))
 
 
