@@ -184,6 +184,13 @@ export function focusField(el) {
   el.focus({ preventScroll: true });
 }
 
+/** True when field `name` has a value; otherwise shows `message` beside it and focuses it. */
+export function requireValue(form, name, message) {
+  if (valueOf(form, name)) return true;
+  focusField(showFieldError(form, name, message));
+  return false;
+}
+
 /** Error codes that belong to one field even when the API sends no `fields`. */
 export const CODE_FIELDS = {
   INVALID_DOCUMENT: "document_number",

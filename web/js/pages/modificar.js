@@ -5,6 +5,7 @@ import { account } from "../api.js";
 import { documentTypes, mobileOperators, fillSelect, nameOf, setupLocation, ECUADOR } from "../catalogs.js";
 import { requireSession, showSessionUser, bindLogout } from "../auth.js";
 import { confirmDialog, messageDialog } from "../dialog.js";
+import { bindCodeRequest, bindEmailCheck } from "../email-code.js";
 import {
   CODE_FIELDS,
   bindShowPasswords,
@@ -12,7 +13,6 @@ import {
   clearErrorsOnInput,
   clearFieldError,
   clearStatus,
-  codeSentLines,
   focusField,
   lockInputs,
   rawValueOf,
@@ -57,7 +57,6 @@ const emailSection = document.getElementById("email-change");
 
 let version = null;
 let passwordVerified = false;
-let emailLocked = false;
 let locationFields = null;
 let operatorItems = [];
 let documentTypeItems = [];
@@ -118,12 +117,25 @@ function applyKeepEmail() {
   }
 }
 
+const emailCheck = bindEmailCheck(form, {
+  button: checkEmailButton,
+  status: emailStatus,
+  check: account.checkEmail,
+  missing: { email: "Ingrese el nuevo correo electrónico.", email_confirmation: "Confirme el nuevo correo electrónico." },
+  lockedLine:
+    "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad: llegará a esta nueva dirección.",
+});
+
+bindCodeRequest(form, {
+  button: requestCodeButton,
+  status: codeStatus,
+  request: account.requestCode,
+  missing: "Ingrese el nuevo correo electrónico para recibir el código.",
+});
+
 function resetEmail() {
-  emailLocked = false;
   for (const name of ["email", "email_confirmation", "security_code"]) field(name).value = "";
-  lockInputs([field("email"), field("email_confirmation")], false);
-  checkEmailButton.disabled = false;
-  clearStatus(emailStatus);
+  emailCheck.unlock();
   clearStatus(codeStatus);
   document.getElementById("keep_email_no").checked = true;
   applyKeepEmail();
@@ -132,62 +144,6 @@ function resetEmail() {
 for (const radio of form.querySelectorAll("input[name='keep_email']")) {
   radio.addEventListener("change", applyKeepEmail);
 }
-
-checkEmailButton.addEventListener("click", () =>
-  withBusy(checkEmailButton, async () => {
-    if (emailLocked) return;
-    clearFieldError(form, "email");
-    clearFieldError(form, "email_confirmation");
-    clearStatus(emailStatus);
-    for (const [name, message] of [
-      ["email", "Ingrese el nuevo correo electrónico."],
-      ["email_confirmation", "Confirme el nuevo correo electrónico."],
-    ]) {
-      if (!valueOf(form, name)) {
-        focusField(showFieldError(form, name, message));
-        return;
-      }
-    }
-    try {
-      const { available } = await account.checkEmail(valueOf(form, "email"), valueOf(form, "email_confirmation"));
-      if (available) {
-        emailLocked = true;
-        lockInputs([field("email"), field("email_confirmation")]);
-        showStatus(
-          emailStatus,
-          [
-            "Disponible: el correo electrónico puede usarse.",
-            "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad: llegará a esta nueva dirección.",
-          ],
-          "success",
-        );
-      } else {
-        showStatus(emailStatus, "No disponible: este correo ya pertenece a otro usuario activo. Use otro correo.", "error");
-      }
-    } catch (err) {
-      showInlineError(form, err, emailStatus);
-    }
-  }).finally(() => {
-    if (emailLocked) checkEmailButton.disabled = true;
-  }),
-);
-
-requestCodeButton.addEventListener("click", () =>
-  withBusy(requestCodeButton, async () => {
-    clearFieldError(form, "email");
-    clearStatus(codeStatus);
-    const email = valueOf(form, "email");
-    if (!email) {
-      focusField(showFieldError(form, "email", "Ingrese el nuevo correo electrónico para recibir el código."));
-      return;
-    }
-    try {
-      showStatus(codeStatus, codeSentLines(email, await account.requestCode(email)), "success");
-    } catch (err) {
-      showInlineError(form, err, codeStatus);
-    }
-  }),
-);
 
 // --- Filling the form from the profile ----------------------------------------------------------
 async function fill(profile) {

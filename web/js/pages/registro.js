@@ -3,18 +3,16 @@
 
 import { registration } from "../api.js";
 import { documentTypes, fillFromCatalog, mobileOperators, setupLocation, ECUADOR } from "../catalogs.js";
+import { bindCodeRequest, bindEmailCheck } from "../email-code.js";
 import {
   bindShowPasswords,
   clearErrors,
   clearErrorsOnInput,
   clearFieldError,
   clearStatus,
-  codeSentLines,
-  focusField,
-  lockInputs,
   rawValueOf,
+  requireValue,
   showApiError,
-  showFieldError,
   showInlineError,
   showStatus,
   valueOf,
@@ -62,8 +60,6 @@ const checkEmailButton = document.getElementById("check-email");
 const requestCodeButton = document.getElementById("request-code");
 const registerButton = document.getElementById("register");
 
-let emailLocked = false;
-
 // --- SENAE mailbox preview (R-REG-12) ---------------------------------------------------------
 const senae = field("senae_email");
 senae.placeholder = `ID.usuario@${SENAE_MAIL_DOMAIN}`;
@@ -84,18 +80,12 @@ updateSenaePreview();
 bindShowPasswords(document.getElementById("show-passwords"), [field("password"), field("password_confirmation")]);
 clearErrorsOnInput(form);
 
-function requireValue(name, message) {
-  if (valueOf(form, name)) return true;
-  focusField(showFieldError(form, name, message));
-  return false;
-}
-
 // --- Availability checks -------------------------------------------------------------------------
 checkUserIdButton.addEventListener("click", () =>
   withBusy(checkUserIdButton, async () => {
     clearFieldError(form, "user_id");
     clearStatus(userIdStatus);
-    if (!requireValue("user_id", "Ingrese el ID.usuario que desea usar.")) return;
+    if (!requireValue(form, "user_id", "Ingrese el ID.usuario que desea usar.")) return;
     const userId = valueOf(form, "user_id");
     try {
       const { available } = await registration.checkUserId(userId);
@@ -112,8 +102,8 @@ checkDocumentButton.addEventListener("click", () =>
     clearFieldError(form, "document_type");
     clearFieldError(form, "document_number");
     clearStatus(documentStatus);
-    if (!requireValue("document_type", "Seleccione el tipo de documento.")) return;
-    if (!requireValue("document_number", "Ingrese el número de identificación.")) return;
+    if (!requireValue(form, "document_type", "Seleccione el tipo de documento.")) return;
+    if (!requireValue(form, "document_number", "Ingrese el número de identificación.")) return;
     try {
       const { available } = await registration.checkDocument(
         valueOf(form, "document_type"),
@@ -132,53 +122,21 @@ checkDocumentButton.addEventListener("click", () =>
   }),
 );
 
-checkEmailButton.addEventListener("click", () =>
-  withBusy(checkEmailButton, async () => {
-    if (emailLocked) return;
-    clearFieldError(form, "email");
-    clearFieldError(form, "email_confirmation");
-    clearStatus(emailStatus);
-    if (!requireValue("email", "Ingrese su correo electrónico.")) return;
-    if (!requireValue("email_confirmation", "Confirme su correo electrónico.")) return;
-    try {
-      const { available } = await registration.checkEmail(valueOf(form, "email"), valueOf(form, "email_confirmation"));
-      if (available) {
-        emailLocked = true;
-        lockInputs([field("email"), field("email_confirmation")]);
-        showStatus(
-          emailStatus,
-          [
-            "Disponible: el correo electrónico puede usarse.",
-            "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad.",
-          ],
-          "success",
-        );
-      } else {
-        showStatus(emailStatus, "No disponible: este correo ya pertenece a otro usuario activo. Use otro correo.", "error");
-      }
-    } catch (err) {
-      showInlineError(form, err, emailStatus);
-    }
-  }).finally(() => {
-    if (emailLocked) checkEmailButton.disabled = true;
-  }),
-);
+bindEmailCheck(form, {
+  button: checkEmailButton,
+  status: emailStatus,
+  check: registration.checkEmail,
+  missing: { email: "Ingrese su correo electrónico.", email_confirmation: "Confirme su correo electrónico." },
+  lockedLine: "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad.",
+});
 
 // --- Security code (R-REG-11) ------------------------------------------------------------------
-requestCodeButton.addEventListener("click", () =>
-  withBusy(requestCodeButton, async () => {
-    clearFieldError(form, "email");
-    clearStatus(codeStatus);
-    if (!requireValue("email", "Ingrese su correo electrónico para recibir el código.")) return;
-    const email = valueOf(form, "email");
-    try {
-      const answer = await registration.requestCode(email);
-      showStatus(codeStatus, codeSentLines(email, answer), "success");
-    } catch (err) {
-      showInlineError(form, err, codeStatus);
-    }
-  }),
-);
+bindCodeRequest(form, {
+  button: requestCodeButton,
+  status: codeStatus,
+  request: registration.requestCode,
+  missing: "Ingrese su correo electrónico para recibir el código.",
+});
 
 // --- Registrar --------------------------------------------------------------------------------
 function buildBody() {
