@@ -95,6 +95,17 @@ def log_in(client: Any, journey: Journey, password: str) -> str:
     return token
 
 
+def email_change_code(client: Any, journey: Journey, token: str, new_email: str) -> str:
+    """The code of an e-mail change to `new_email`, as mailed; kept with the journey's secrets."""
+    answer = post(client, "/v1/account/security-code", {"email": new_email}, **bearer(token))
+    journey.requests += 1
+    assert answer.status == 202, answer.body
+    code = last_code(new_email)
+    journey.emails.append(new_email)
+    journey.codes.append(code)
+    return code
+
+
 def account(client: Any, journey: Journey, new_email: str, new_password: str) -> None:
     """api.md "Sessions" and "Account": failed log-ins (unknown ID, wrong password) and a good
     one, then the profile, an e-mail change with its code, a password change, a password check,
@@ -120,12 +131,7 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
-    answer = post(client, "/v1/account/security-code", {"email": new_email}, **bearer(token))
-    journey.requests += 1
-    assert answer.status == 202, answer.body
-    code = last_code(new_email)
-    journey.emails.append(new_email)
-    journey.codes.append(code)
+    code = email_change_code(client, journey, token, new_email)
 
     changes = {name: profile.body.get(name) for name in CONTACT_FIELDS}
     answer = call(
@@ -187,12 +193,7 @@ def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -
     token = log_in(client, journey, journey.password)
     profile = call(client, "GET", "/v1/account", **bearer(token))
     journey.requests += 1
-    answer = post(client, "/v1/account/security-code", {"email": new_email}, **bearer(token))
-    journey.requests += 1
-    assert answer.status == 202, answer.body
-    code = last_code(new_email)
-    journey.emails.append(new_email)
-    journey.codes.append(code)
+    code = email_change_code(client, journey, token, new_email)
     body = new_email_body(profile.body, new_email, code)
     answer = call(client, "PUT", "/v1/account", body, **bearer(token))
     journey.requests += 1

@@ -247,6 +247,16 @@ def signed_in_as(client: Any, user_id: str, password: str = PASSWORD) -> str:
     return str(answer.body["token"])
 
 
+def changed_twice_by_intruder(client: Any, clock: Any) -> None:
+    """The owner's account moved by an intruder to INTRUDER_EMAIL, then a minute later to a
+    second address of theirs."""
+    assert register(client).status == 201
+    intruder = signed_in_as(client, USER)
+    change_email(client, intruder, INTRUDER_EMAIL)
+    clock.advance(61)
+    change_email(client, intruder, "segunda@example.net")
+
+
 def test_the_undo_gives_a_hijacked_account_back_to_its_owner_and_shuts_the_intruder_out(
     client: Any, clock: Any
 ) -> None:
@@ -283,11 +293,7 @@ def test_a_second_change_by_the_intruder_does_not_defeat_the_owner_s_link(
 ) -> None:
     """Owner → intruder's first address → their second one: the owner's link still restores the
     owner's address, and the link the intruder got at their first address is void."""
-    assert register(client).status == 201
-    intruder = signed_in_as(client, USER)
-    change_email(client, intruder, INTRUDER_EMAIL)
-    clock.advance(61)
-    change_email(client, intruder, "segunda@example.net")
+    changed_twice_by_intruder(client, clock)
     owner_link = undo_link_token(OWNER_EMAIL)
     intruder_link = undo_link_token(INTRUDER_EMAIL)
 
@@ -305,11 +311,7 @@ def test_a_second_change_by_the_intruder_does_not_defeat_the_owner_s_link(
 def test_the_owner_s_link_wins_even_after_the_intruder_used_theirs_first(
     client: Any, clock: Any
 ) -> None:
-    assert register(client).status == 201
-    intruder = signed_in_as(client, USER)
-    change_email(client, intruder, INTRUDER_EMAIL)
-    clock.advance(61)
-    change_email(client, intruder, "segunda@example.net")
+    changed_twice_by_intruder(client, clock)
     owner_link = undo_link_token(OWNER_EMAIL)
 
     # The intruder undoes their own second change, back to their first address …
