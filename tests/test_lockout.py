@@ -7,7 +7,13 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from chalicelib.domain import errors, passwords, sessions
-from chalicelib.domain.lockout import LockoutPolicy, PasswordGate, after_failure, locked_error
+from chalicelib.domain.lockout import (
+    LockoutPolicy,
+    PasswordGate,
+    after_failure,
+    locked_error,
+    login_state,
+)
 from chalicelib.domain.ports import AuditEvent, LoginState, Origin, Session, User
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
 from tests.conftest import FakeClock
@@ -31,7 +37,7 @@ class MemoryAccounts:
     def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
         user = self.users.get(user_id)
         if user is not None:
-            return user, LoginState(tuple(user.failed_logins), user.locked_until)
+            return user, login_state(user)
         return None, self.unknown.get(user_id, LoginState())
 
     def _state(self, user_id: str, known: bool) -> LoginState:
