@@ -16,6 +16,7 @@ import pytest
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, forms, passwords, registration
 from chalicelib.domain.fields import normalise_email
+from chalicelib.domain.ports import Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
 from tests.conftest import FakeClock, last_code, mails_to
@@ -538,7 +539,7 @@ class CodesChangedAfterRead:
 def register_racing(body: dict[str, Any], change: Callable[[Any, Any], None]) -> None:
     deps = runtime().registration()
     raced = dataclasses.replace(deps, codes=CodesChangedAfterRead(deps.codes, change))
-    registration.register(raced, forms.read_registration(body), "127.0.0.1")
+    registration.register(raced, forms.read_registration(body), Origin("127.0.0.1"))
 
 
 def test_code_killed_by_wrong_tries_racing_the_right_one_cannot_register(client: Any) -> None:
@@ -764,3 +765,19 @@ def test_code_lifetime_follows_security_code_ttl_seconds(
     body["security_code"] = last_code(body["email"])
     clock.advance(120)
     assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_EXPIRED")
+
+
+def test_registration_audit_records_source_ip_and_user_agent_like_every_other_event(
+    client: Any,
+) -> None:
+    """R-MOD-8: the REGISTERED item has the same shape as the account events' items."""
+    body = registration_body(7)
+    assert request_code(client, body["email"]).status == 202
+    body["security_code"] = last_code(body["email"])
+    answer = post(client, "/v1/registration", body, **{"User-Agent": "Navegador/1.0"})
+    assert answer.status == 201
+    [audit] = list(AuditModel.scan())
+    assert audit.event == "REGISTERED"
+    assert audit.user_agent == "Navegador/1.0"
+    assert audit.source_ip
+    assert audit.at_event.startswith(f"{audit.at}#REGISTERED#")

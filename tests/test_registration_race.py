@@ -23,7 +23,7 @@ from chalice.test import Client
 
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, forms, registration
-from chalicelib.domain.ports import PURPOSE_REGISTRATION, User
+from chalicelib.domain.ports import PURPOSE_REGISTRATION, Origin, User
 from chalicelib.store.codes import code_key
 from chalicelib.store.models import (
     AuditModel,
@@ -118,7 +118,7 @@ def race(bodies: list[dict[str, Any]]) -> list[Outcome]:
         deps = runtime().registration()
         start.wait()
         try:
-            outcome.user = registration.register(deps, form, "127.0.0.1")
+            outcome.user = registration.register(deps, form, Origin("127.0.0.1"))
         except errors.ApiError as error:
             outcome.error = error
 

@@ -18,6 +18,7 @@ from chalicelib.domain.ports import (
     CodeRecord,
     CodeStore,
     Mailer,
+    Origin,
     Registrar,
     User,
     document_claim,
@@ -98,7 +99,7 @@ def request_registration_code(deps: RegistrationDeps, email: str) -> security_co
     return issue_address_code(deps, email, PURPOSE_REGISTRATION, previous)
 
 
-def register(deps: RegistrationDeps, form: RegistrationForm, source_ip: str) -> User:
+def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
     key = email_key(form.email)
     record = security_codes.check_code_with(
         deps, deps.codes.get(key, PURPOSE_REGISTRATION), form.security_code
@@ -116,7 +117,9 @@ def register(deps: RegistrationDeps, form: RegistrationForm, source_ip: str) -> 
         created_at=now,
         updated_at=now,
     )
-    audit = AuditEvent(user.user_id, "REGISTERED", now, source_ip)
+    audit = AuditEvent(
+        user.user_id, "REGISTERED", now, origin.source_ip, user_agent=origin.user_agent
+    )
     deps.registrar.register(user, record, audit)
     _send_welcome(deps.mailer, user)
     return user

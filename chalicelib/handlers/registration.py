@@ -12,13 +12,13 @@ from chalicelib.domain import forms, registration
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
+from chalicelib.handlers.auth import origin
 from chalicelib.handlers.http import (
     ACCEPTED_TYPES,
     api,
     code_issued,
     json_body,
     json_response,
-    source_ip,
 )
 from chalicelib.handlers.throttle import read_then_limit
 from chalicelib.wiring import runtime
@@ -73,7 +73,7 @@ def security_code() -> Response:
 def register() -> Response:
     request = bp.current_request
     form = forms.read_registration(json_body(request))
-    user = registration.register(runtime().registration(), form, source_ip(request))
+    user = registration.register(runtime().registration(), form, origin(request))
     return json_response(
         {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status},
         status=201,

@@ -20,9 +20,10 @@ from chalicelib.domain.ports import (
     user_id_claim,
 )
 from chalicelib.domain.security_codes import GONE_MEANWHILE
+from chalicelib.store.audit import audit_item
 from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
-from chalicelib.store.models import AuditModel, ClaimModel, UserModel
+from chalicelib.store.models import ClaimModel, UserModel
 from chalicelib.store.retries import retry_transaction_conflicts
 
 _USER_FIELDS = tuple(f.name for f in dataclasses.fields(User))
@@ -39,18 +40,6 @@ def to_user(item: UserModel) -> User:
     values["locked_until"] = int(values["locked_until"])
     values["failed_logins"] = [int(t) for t in values["failed_logins"] or []]
     return User(**values)
-
-
-def audit_model(event: AuditEvent) -> AuditModel:
-    return AuditModel(
-        event.user_id,
-        f"{event.at}#{event.event}",
-        event=event.event,
-        at=event.at,
-        source_ip=event.source_ip,
-        fields=set(event.fields) or None,
-        detail=event.detail or None,
-    )
 
 
 CONDITION_FAILED = "ConditionalCheckFailed"
@@ -93,7 +82,7 @@ class DynamoRegistrar:
                         )
                     item, actions, condition = consumed(code)
                     tx.update(item, actions=actions, condition=condition)
-                    tx.save(audit_model(audit))
+                    tx.save(audit_item(audit))
             except TransactWriteError as exc:
                 reasons = cancelled_items(exc)
                 if CONDITION_FAILED in reasons:
