@@ -232,3 +232,15 @@ def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -
     assert answer.status == 200, answer.body
     journey.passwords.append(new_password)
     log_in(client, journey, new_password)
+
+
+def guesses(client: Any, user_id: str) -> None:
+    """What a guesser does: wrong passwords for an ID nobody has until it locks (R-AUTH-2),
+    and a registration sent with an empty security code."""
+    for _ in range(5):
+        answer = post(client, "/v1/sessions", {"user_id": user_id, "password": "Adivina2026x"})
+        assert answer.status in (401, 423), answer.body
+    assert answer.status == 423, answer.body
+    body = registration_body(90, security_code="")
+    answer = post(client, "/v1/registration", body)
+    assert answer.status == 400, answer.body

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -18,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,6 +35,9 @@ import chalicelib.store.users
 from chalicelib.config import get_settings
 from chalicelib.store.models import ALL_MODELS, create_tables
 from devstack.moto_server import MotoServer
+from devstack.run import local_environment
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def forget_aws_clients() -> None:
@@ -64,6 +71,62 @@ def moto_stack() -> Iterator[MotoServer]:
             os.environ["AWS_ENDPOINT_URL"] = previous
         forget_aws_clients()
         server.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    api: str
+    moto: MotoServer
+
+
+@contextmanager
+def running_local_stack(tmp_path: Path, **settings: str) -> Iterator[LocalStack]:
+    """moto and the API the way `make run` starts them (a serialized moto server, the API as
+    `python -m devstack.api_server`, which serves requests in parallel), with `settings` on top
+    of the `local` stage's: what the race, load and limit tests fire parallel requests at."""
+    moto = MotoServer(port=0).start()
+    requests.post(f"{moto.url}/moto-api/reset", timeout=10).raise_for_status()
+    env = local_environment(moto.url, "http://127.0.0.1:8080")
+    env.update({"HASH_KEY": "local-stack-test-only-hash-key-0123456789", **settings})
+    # Tables and sender as `make run` creates them, in a process of their own so that this
+    # one's environment (the `dev` stage of the other tests) is left alone.
+    subprocess.run(
+        [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
+         "prepare_aws(dict(os.environ))"],
+        cwd=ROOT, env=env, check=True, timeout=120,
+    )  # fmt: skip
+    port = free_port()
+    log_path = tmp_path / f"api-{port}.log"
+    log = log_path.open("wb")
+    api = subprocess.Popen(
+        [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
+         "127.0.0.1", "--port", str(port), "--no-autoreload"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert api.poll() is None, log_path.read_text()[-2000:]
+            try:
+                if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the API did not come up"
+            time.sleep(0.2)
+        yield LocalStack(url, moto)
+    finally:
+        os.killpg(api.pid, 15)
+        api.wait(timeout=10)
+        log.close()
+        moto.stop()
 
 
 def app_clients() -> dict[str, Any]:

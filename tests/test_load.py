@@ -13,12 +13,8 @@ exactly once, and no throttle counter was written. Throughput and latency percen
 from __future__ import annotations
 
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -33,9 +29,9 @@ import pytest
 import requests
 
 from devstack.moto_server import MotoServer
-from devstack.run import local_environment
 from tests.conftest import ROOT, last_code
 from tests.helpers import PASSWORD, registration_body
+from tests.stack import LocalStack, running_local_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load")]
 
@@ -49,57 +45,11 @@ TABLES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class LocalStack:
-    api: str
-    moto: MotoServer
-
-
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """moto and the API the way `make run` starts them, with the per-IP limits off."""
-    moto = MotoServer(port=0).start()
-    requests.post(f"{moto.url}/moto-api/reset", timeout=10).raise_for_status()
-    env = local_environment(moto.url, "http://127.0.0.1:8080")
-    env.update({"RATE_LIMITS_PER_IP": "off", "HASH_KEY": "load-test-only-hash-key-0123456789"})
-    # Tables and sender as `make run` creates them, in a process of their own so that this
-    # one's environment (the `dev` stage of the other tests) is left alone.
-    subprocess.run(
-        [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
-         "prepare_aws(dict(os.environ))"],
-        cwd=ROOT, env=env, check=True, timeout=120,
-    )  # fmt: skip
-    port = free_port()
-    log = (tmp_path / "api.log").open("wb")
-    api = subprocess.Popen(
-        [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
-         "127.0.0.1", "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert api.poll() is None, (tmp_path / "api.log").read_text()[-2000:]
-            try:
-                if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the API did not come up"
-            time.sleep(0.2)
-        yield LocalStack(url, moto)
-    finally:
-        os.killpg(api.pid, 15)
-        api.wait(timeout=10)
-        log.close()
-        moto.stop()
+    with running_local_stack(tmp_path, RATE_LIMITS_PER_IP="off") as stack:
+        yield stack
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Lock-out and session rules as pure functions, with in-memory stores (R-AUTH-1 … R-AUTH-4)."""
+"""Lock-out and session rules as pure functions, with in-memory stores (R-AUTH-1 … R-AUTH-4,
+R-HARD-1, R-HARD-8)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import pytest
 
 from chalicelib.domain import errors, passwords, sessions
 from chalicelib.domain.lockout import (
+    Counted,
     LockoutPolicy,
     PasswordGate,
-    after_failure,
+    after_counted_failure,
     locked_error,
     login_state,
 )
@@ -21,27 +23,53 @@ from tests.conftest import FakeClock
 POLICY = LockoutPolicy(max_failures=5, window_seconds=900, lock_seconds=900)
 ORIGIN = Origin("203.0.113.7", "pytest")
 PASSWORD = "Clave2026segura"
+WRONG = "Otra2026clave"
 
 
 @dataclass
 class MemoryAccounts:
-    """An AccountStore in memory; each time in `rivals` makes one write lose to a concurrent
-    failure at that time."""
+    """The AttemptStore and AccountStore ports in memory, with DynamoDB's conditional writes.
+
+    `meanwhile` runs between the verification of a password and the write that follows it: a
+    concurrent request's work, as a parallel burst interleaves it.
+    """
 
     users: dict[str, User] = field(default_factory=dict)
     unknown: dict[str, LoginState] = field(default_factory=dict)
-    rivals: list[int] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     sessions: dict[str, Session] = field(default_factory=dict)
+    lock_notices: list[int] = field(default_factory=list)
+    meanwhile: list[object] = field(default_factory=list)
+
+    def _state(self, user_id: str) -> LoginState:
+        user = self.users.get(user_id)
+        return login_state(user) if user else self.unknown.get(user_id, LoginState())
+
+    def _write(self, user_id: str, state: LoginState) -> None:
+        if user_id in self.users:
+            self.users[user_id] = replace(
+                self.users[user_id],
+                failed_logins=list(state.failures),
+                locked_until=state.locked_until,
+            )
+        else:
+            self.unknown[user_id] = state
+
+    def _interleave(self) -> None:
+        while self.meanwhile:
+            self.meanwhile.pop(0)()  # type: ignore[operator]
+
+    def count_attempt(self, user_id: str, now: int, max_attempts: int) -> Counted:
+        state = self._state(user_id)
+        user = self.users.get(user_id)
+        if state.locked_until > now or len(state.failures) >= max_attempts:
+            return Counted(user, state, False)
+        after = LoginState((*state.failures, now), state.locked_until)
+        self._write(user_id, after)
+        return Counted(self.users.get(user_id), after, True)
 
     def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
-        user = self.users.get(user_id)
-        if user is not None:
-            return user, login_state(user)
-        return None, self.unknown.get(user_id, LoginState())
-
-    def _state(self, user_id: str, known: bool) -> LoginState:
-        return self.load_for_login(user_id)[1] if known else self.unknown.get(user_id, LoginState())
+        return self.users.get(user_id), self._state(user_id)
 
     def save_login_state(
         self,
@@ -51,40 +79,44 @@ class MemoryAccounts:
         before: LoginState,
         after: LoginState,
         audit: AuditEvent | None = None,
+        lock_notice_at: int | None = None,
     ) -> bool:
-        if self.rivals:
-            rival = after_failure(self._state(user_id, known), self.rivals.pop(0), POLICY)
-            self._write(user_id, known, rival)
+        self._interleave()
+        if self._state(user_id) != before:
             return False
-        if self._state(user_id, known) != before:
-            return False
-        self._write(user_id, known, after)
+        self._write(user_id, after)
         if audit is not None:
             self.audit.append(audit)
+        if lock_notice_at is not None:
+            self.users[user_id] = replace(self.users[user_id], lock_notice_at=lock_notice_at)
         return True
-
-    def _write(self, user_id: str, known: bool, state: LoginState) -> None:
-        if known:
-            self.users[user_id] = replace(
-                self.users[user_id],
-                failed_logins=list(state.failures),
-                locked_until=state.locked_until,
-            )
-        else:
-            self.unknown[user_id] = state
 
     def open_session(
         self,
         session: Session,
         audit: AuditEvent,
         *,
-        reset_failures: bool,
+        before: LoginState,
+        after: LoginState,
         rehash: tuple[str, str] | None = None,
-    ) -> None:
+    ) -> bool:
+        self._interleave()
+        if self._state(session.user_id) != before:
+            return False
         self.sessions[session.token_hash] = session
         self.audit.append(audit)
-        if reset_failures:
-            self._write(session.user_id, True, LoginState())
+        self._write(session.user_id, after)
+        return True
+
+
+@dataclass
+class CountingNotices:
+    """The lock-out notice, counted instead of mailed."""
+
+    sent: list[int] = field(default_factory=list)
+
+    def account_locked(self, user: User, when: float, origin: Origin, **_: object) -> None:
+        self.sent.append(int(when))
 
 
 @dataclass
@@ -148,8 +180,13 @@ def accounts() -> MemoryAccounts:
 
 
 @pytest.fixture
-def gate(accounts: MemoryAccounts, clock: FakeClock) -> PasswordGate:
-    return PasswordGate(accounts, clock, POLICY)
+def notices() -> CountingNotices:
+    return CountingNotices()
+
+
+@pytest.fixture
+def gate(accounts: MemoryAccounts, clock: FakeClock, notices: CountingNotices) -> PasswordGate:
+    return PasswordGate(accounts, clock, POLICY, notices=notices)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -167,14 +204,18 @@ def deps(accounts: MemoryAccounts, gate: PasswordGate, clock: FakeClock) -> Sess
 # The failure window --------------------------------------------------------------------------
 
 
-def test_the_fifth_failure_inside_the_window_locks_and_clears_the_list() -> None:
-    state = LoginState(failures=(100, 200, 300, 400))
-    assert after_failure(state, 500, POLICY) == LoginState((), 1400)
+def test_the_failure_that_completes_the_run_locks_and_clears_the_list() -> None:
+    state = LoginState(failures=(100, 200, 300, 400, 500))
+    assert after_counted_failure(state, 500, POLICY) == LoginState((), 1400)
 
 
 def test_failures_outside_the_window_are_forgotten() -> None:
-    state = LoginState(failures=(100, 200, 300, 400))
-    assert after_failure(state, 1200, POLICY) == LoginState((400, 1200), 0)
+    state = LoginState(failures=(100, 200, 300, 400, 1200))
+    assert after_counted_failure(state, 1200, POLICY) == LoginState((400, 1200), 0)
+
+
+def test_a_failure_whose_attempt_a_success_took_away_is_counted_again() -> None:
+    assert after_counted_failure(LoginState(), 1200, POLICY) == LoginState((1200,), 0)
 
 
 def test_locked_error_says_minutes_and_carries_seconds() -> None:
@@ -185,28 +226,36 @@ def test_locked_error_says_minutes_and_carries_seconds() -> None:
     assert locked_error(0).retry_after == 1
 
 
-# The gate ------------------------------------------------------------------------------------
+# The gate (R-AUTH-2, R-HARD-1) -----------------------------------------------------------------
 
 
-def test_the_right_password_passes_and_a_wrong_one_is_counted(
+def state_of(accounts: MemoryAccounts, user_id: str = "ana.torres") -> LoginState:
+    return accounts.load_for_login(user_id)[1]
+
+
+def test_a_right_password_is_counted_first_and_taken_back_on_success(
     gate: PasswordGate, accounts: MemoryAccounts
 ) -> None:
-    user = accounts.users["ana.torres"]
-    gate.check("ana.torres", user, LoginState(), PASSWORD, ORIGIN)
+    attempt = gate.check("ana.torres", PASSWORD, ORIGIN)
+    assert state_of(accounts).failures == (attempt.at,)
+    gate.succeed(attempt)
+    assert state_of(accounts) == LoginState()
+
+
+def test_a_wrong_password_stays_counted(gate: PasswordGate, accounts: MemoryAccounts) -> None:
     with pytest.raises(errors.InvalidCredentials):
-        gate.check("ana.torres", user, LoginState(), "Otra2026clave", ORIGIN)
-    assert len(accounts.users["ana.torres"].failed_logins) == 1
+        gate.check("ana.torres", WRONG, ORIGIN)
+    assert len(state_of(accounts).failures) == 1
 
 
 def test_an_unknown_id_is_counted_on_its_own_state(
     gate: PasswordGate, accounts: MemoryAccounts
 ) -> None:
     for _ in range(4):
-        state = accounts.load_for_login("nadie")[1]
         with pytest.raises(errors.InvalidCredentials):
-            gate.check("nadie", None, state, PASSWORD, ORIGIN)
+            gate.check("nadie", PASSWORD, ORIGIN)
     with pytest.raises(errors.AccountLocked):
-        gate.check("nadie", None, accounts.load_for_login("nadie")[1], PASSWORD, ORIGIN)
+        gate.check("nadie", PASSWORD, ORIGIN)
     assert accounts.audit == []  # no account, no audit item
 
 
@@ -214,36 +263,114 @@ def test_a_lock_writes_an_audit_item_without_the_password(
     gate: PasswordGate, accounts: MemoryAccounts
 ) -> None:
     for _ in range(5):
-        user, state = accounts.load_for_login("ana.torres")
         with pytest.raises((errors.InvalidCredentials, errors.AccountLocked)):
-            gate.check("ana.torres", user, state, "Otra2026clave", ORIGIN)
+            gate.check("ana.torres", WRONG, ORIGIN)
     (event,) = accounts.audit
     assert event.event == "ACCOUNT_LOCKED"
-    assert "Otra2026clave" not in repr(event)
-
-
-def test_a_failure_lost_to_a_concurrent_one_is_counted_on_top_of_it(
-    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
-) -> None:
-    accounts.rivals = [int(clock())]
-    user, state = accounts.load_for_login("ana.torres")
-    with pytest.raises(errors.InvalidCredentials):
-        gate.check("ana.torres", user, state, "Otra2026clave", ORIGIN)
-    # The rival's failure and this one: both counted.
-    assert len(accounts.users["ana.torres"].failed_logins) == 2
+    assert WRONG not in repr(event)
 
 
 def test_a_locked_account_is_not_hashed_at_all(
-    gate: PasswordGate, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    gate: PasswordGate,
+    accounts: MemoryAccounts,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def no_hashing(*_: object) -> bool:
         raise AssertionError("verified a password while locked")
 
+    accounts.users["ana.torres"] = a_user(locked_until=int(clock()) + 10)
     monkeypatch.setattr(passwords, "verify_password", no_hashing)
-    locked = LoginState(locked_until=int(clock()) + 10)
     with pytest.raises(errors.AccountLocked) as raised:
-        gate.check("ana.torres", a_user(), locked, PASSWORD, ORIGIN)
+        gate.check("ana.torres", PASSWORD, ORIGIN)
     assert raised.value.retry_after == 10
+
+
+def test_attempts_still_being_verified_fill_the_budget_and_the_next_is_not_hashed_r_hard_1(
+    gate: PasswordGate,
+    accounts: MemoryAccounts,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = int(clock())
+    # Five parallel attempts counted and not yet judged: a sixth must not reach argon2.
+    accounts.users["ana.torres"] = a_user(failed_logins=[now] * 5)
+    monkeypatch.setattr(passwords, "verify_password", lambda *_: pytest.fail("verified"))
+    with pytest.raises(errors.AccountLocked) as raised:
+        gate.check("ana.torres", PASSWORD, ORIGIN)
+    assert raised.value.retry_after == POLICY.lock_seconds
+
+
+def test_attempts_outside_the_window_do_not_fill_the_budget(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
+) -> None:
+    old = int(clock()) - POLICY.window_seconds - 1
+    accounts.users["ana.torres"] = a_user(failed_logins=[old] * 5)
+    attempt = gate.check("ana.torres", PASSWORD, ORIGIN)
+    assert state_of(accounts).failures == (attempt.at,)
+
+
+def test_a_success_never_clears_a_lock_set_meanwhile_r_hard_1(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
+) -> None:
+    attempt = gate.check("ana.torres", PASSWORD, ORIGIN)
+    lock = LoginState((), int(clock()) + 900)
+    accounts.meanwhile.append(lambda: accounts._write("ana.torres", lock))
+    with pytest.raises(errors.AccountLocked):
+        gate.succeed(attempt)
+    assert state_of(accounts) == lock
+
+
+def test_a_success_takes_back_only_its_own_attempt_when_others_were_counted_meanwhile(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
+) -> None:
+    attempt = gate.check("ana.torres", PASSWORD, ORIGIN)
+    rival = int(clock()) - 1
+    accounts.meanwhile.append(
+        lambda: accounts._write("ana.torres", LoginState((*attempt.state.failures, rival)))
+    )
+    gate.succeed(attempt)
+    assert state_of(accounts).failures == (rival,)
+
+
+def test_the_failure_that_completes_a_run_counted_in_parallel_locks_r_hard_1(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock, notices: CountingNotices
+) -> None:
+    now = int(clock())
+    accounts.users["ana.torres"] = a_user(failed_logins=[now - 3, now - 2, now - 1, now])
+    with pytest.raises(errors.AccountLocked):
+        gate.check("ana.torres", WRONG, ORIGIN)
+    assert state_of(accounts).locked_until == now + POLICY.lock_seconds
+    assert notices.sent == [now]
+
+
+def test_a_lock_notice_goes_out_at_most_once_an_hour_r_hard_8(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock, notices: CountingNotices
+) -> None:
+    locks = 0
+    for _ in range(8):  # two hours of locks, one every 15 minutes
+        for _ in range(5):
+            with pytest.raises((errors.InvalidCredentials, errors.AccountLocked)):
+                gate.check("ana.torres", WRONG, ORIGIN)
+        locks += 1
+        clock.advance(POLICY.lock_seconds)
+    assert locks == 8
+    assert len(notices.sent) == 2
+    assert notices.sent[1] - notices.sent[0] == 3600
+
+
+def test_a_failure_judged_after_a_concurrent_write_is_judged_on_that_write(
+    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
+) -> None:
+    now = int(clock())
+    accounts.users["ana.torres"] = a_user(failed_logins=[now - 1000] * 3)
+    # The stale attempts make this failure's judgement a write; a rival's failure lands first.
+    accounts.meanwhile.append(
+        lambda: accounts._write("ana.torres", LoginState((now - 1000,) * 3 + (now, now)))
+    )
+    with pytest.raises(errors.InvalidCredentials):
+        gate.check("ana.torres", WRONG, ORIGIN)
+    assert state_of(accounts).failures == (now, now)
 
 
 # Sessions ------------------------------------------------------------------------------------
@@ -310,24 +437,3 @@ def test_a_session_logged_out_meanwhile_is_not_revived(deps: SessionDeps, clock:
     store.load = load_then_log_out  # type: ignore[method-assign]
     with pytest.raises(errors.Unauthorized):
         sessions.authenticate(deps, token, ORIGIN)
-
-
-def test_a_rival_failure_that_completes_the_run_locks(
-    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
-) -> None:
-    now = int(clock())
-    accounts.users["ana.torres"] = a_user(failed_logins=[now - 3, now - 2, now - 1])
-    accounts.rivals = [now]
-    user, state = accounts.load_for_login("ana.torres")
-    with pytest.raises(errors.AccountLocked):
-        gate.check("ana.torres", user, state, "Otra2026clave", ORIGIN)
-
-
-def test_endless_conflicts_give_up_with_the_usual_answer(
-    gate: PasswordGate, accounts: MemoryAccounts, clock: FakeClock
-) -> None:
-    accounts.rivals = [int(clock()) - 1000] * 10  # rivals outside the window never lock
-    user, state = accounts.load_for_login("ana.torres")
-    with pytest.raises(errors.InvalidCredentials):
-        gate.check("ana.torres", user, state, "Otra2026clave", ORIGIN)
-    assert len(accounts.rivals) == 7  # three attempts, then the answer

@@ -1,5 +1,5 @@
-"""Security-code lifecycle R-REG-11 (chalicelib/domain/security_codes.py), with no AWS: an
-in-memory code store and mailer stand in for DynamoDB and SES."""
+"""Security-code lifecycle R-REG-11, R-HARD-1, R-HARD-4 (chalicelib/domain/security_codes.py), with
+no AWS: an in-memory code store and mailer stand in for DynamoDB and SES."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from chalicelib.domain import errors, messages, security_codes, tokens
-from chalicelib.domain.ports import PURPOSE_REGISTRATION, CodeRecord, StaleCode
+from chalicelib.domain.ports import PURPOSE_REGISTRATION, CodeRecord, CodeTry, Origin, StaleCode
 from chalicelib.domain.security_codes import CodePolicy
 from tests.conftest import FakeClock
 
@@ -18,6 +18,8 @@ EMAIL = "Ana.Perez@example.com"
 EMAIL_KEY = "ana.perez@example.com"
 POLICY = CodePolicy(ttl_seconds=900, max_attempts=5, resend_seconds=60, max_per_hour=5)
 LOOK_ALIKES = set("0O1IL")
+OWNER = Origin("203.0.113.10")
+STRANGERS = [Origin(f"198.51.100.{n}") for n in range(1, 20)]
 
 
 class MemoryCodes:
@@ -39,10 +41,30 @@ class MemoryCodes:
         self.items[key] = stored
         return replace(stored, sends=list(stored.sends))
 
-    def count_failure(self, record: CodeRecord) -> None:
+    def count_try(
+        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+    ) -> CodeTry:
+        current = self.items.get((email_key, purpose))
+        if current is None:
+            return CodeTry(None, False)
+        usable = current.code_hash is not None and not current.used and now < current.expires_at
+        holder = current.requester in ("", requester)
+        tries = current.attempts if holder else current.foreign_attempts
+        if not usable or tries >= max_attempts:
+            return CodeTry(replace(current), False)
+        if holder:
+            current.attempts += 1
+        else:
+            current.foreign_attempts += 1
+        return CodeTry(replace(current), True)
+
+    def refund(self, record: CodeRecord, *, holder: bool) -> None:
         current = self.items.get((record.email_key, record.purpose))
         if current and current.code_hash == record.code_hash:
-            current.attempts += 1
+            if holder:
+                current.attempts -= 1
+            else:
+                current.foreign_attempts -= 1
 
 
 @dataclass
@@ -73,7 +95,7 @@ class World:
     mailer: MemoryMailer
     clock: FakeClock
 
-    def issue(self) -> security_codes.CodeIssued:
+    def issue(self, origin: Origin = OWNER) -> security_codes.CodeIssued:
         return security_codes.issue_code(
             email=EMAIL,
             email_key=EMAIL_KEY,
@@ -84,12 +106,15 @@ class World:
             key=KEY,
             policy=POLICY,
             render=messages.security_code,
+            requester=security_codes.requester_of(KEY, origin),
         )
 
-    def check(self, given: str) -> CodeRecord:
+    def check(self, given: str, origin: Origin = OWNER) -> CodeRecord:
         return security_codes.check_code(
-            record=self.codes.get(EMAIL_KEY, PURPOSE_REGISTRATION),
+            email_key=EMAIL_KEY,
+            purpose=PURPOSE_REGISTRATION,
             given=given,
+            origin=origin,
             codes=self.codes,
             clock=self.clock,
             key=KEY,
@@ -204,6 +229,79 @@ def test_five_wrong_tries_kill_the_code(world: World) -> None:
         world.check(wrong)
     with pytest.raises(errors.SecurityCodeLocked):
         world.check(code)
+
+
+def test_a_try_is_counted_before_the_code_is_compared_r_hard_1(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = issued_code(world)
+    compared: list[str] = []
+    real = tokens.same_hash
+    monkeypatch.setattr(tokens, "same_hash", lambda a, b: compared.append(a) or real(a, b))
+    # Five tries counted and still being compared elsewhere: the sixth is not compared at all.
+    world.codes.items[(EMAIL_KEY, PURPOSE_REGISTRATION)].attempts = 5
+    with pytest.raises(errors.SecurityCodeLocked):
+        world.check(code)
+    assert compared == []
+
+
+def test_the_right_code_counted_within_the_limit_is_accepted(world: World) -> None:
+    code = issued_code(world)
+    world.codes.items[(EMAIL_KEY, PURPOSE_REGISTRATION)].attempts = 4
+    assert world.check(code)
+
+
+def test_strangers_cannot_lock_the_holders_code_r_hard_4(world: World) -> None:
+    code = issued_code(world)
+    wrong = "22222222" if code != "22222222" else "33333333"
+    answers = []
+    for stranger in STRANGERS:  # wrong codes from many addresses, with the owner's address
+        with pytest.raises((errors.SecurityCodeInvalid, errors.SecurityCodeLocked)) as caught:
+            world.check(wrong, stranger)
+        answers.append(caught.value.code)
+    assert answers.count("SECURITY_CODE_INVALID") == 4
+    assert answers.count("SECURITY_CODE_LOCKED") == len(STRANGERS) - 4
+    stored = world.stored()
+    assert (stored.attempts, stored.foreign_attempts) == (0, 5)
+    assert world.check(code, OWNER)
+
+
+def test_a_code_is_compared_at_most_ten_times_wrong_in_all_r_hard_4(world: World) -> None:
+    code = issued_code(world)
+    wrong = "22222222" if code != "22222222" else "33333333"
+    compared = 0
+    for origin in [OWNER] * 8 + STRANGERS:
+        try:
+            world.check(wrong, origin)
+        except errors.SecurityCodeInvalid:
+            compared += 1
+        except errors.SecurityCodeLocked:
+            pass
+    stored = world.stored()
+    # The last wrong try of each pool answers LOCKED, but it was compared too.
+    assert stored.attempts + stored.foreign_attempts == 10
+    assert compared == 8
+    for origin in (OWNER, STRANGERS[0]):
+        with pytest.raises(errors.SecurityCodeLocked):
+            world.check(code, origin)
+
+
+def test_a_code_of_before_the_requester_was_kept_counts_every_source_as_its_holder(
+    world: World,
+) -> None:
+    code = issued_code(world)
+    world.codes.items[(EMAIL_KEY, PURPOSE_REGISTRATION)].requester = ""
+    with pytest.raises(errors.SecurityCodeInvalid):
+        world.check("22222222" if code != "22222222" else "33333333", STRANGERS[0])
+    assert world.stored().attempts == 1
+    assert world.check(code, STRANGERS[1])
+
+
+def test_the_requester_is_kept_only_as_a_keyed_hash(world: World) -> None:
+    world.issue()
+    requester = world.stored().requester
+    assert requester and OWNER.source_ip not in requester
+    assert requester == security_codes.requester_of(KEY, Origin("203.0.113.10", "otro"))
 
 
 def test_used_code_is_refused(world: World) -> None:

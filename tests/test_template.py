@@ -15,6 +15,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -349,10 +350,35 @@ def test_policy_allows_every_aws_call_of_recovery_and_the_undo_of_an_e_mail_chan
     assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
 
 
-def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(template, client, aws_calls):
+@contextmanager
+def a_concurrent_write_lost_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The lock-out state's first conditional write loses to a concurrent attempt, as in a
+    parallel burst: the gate then reads the state again (R-HARD-1)."""
+    from chalicelib.store.accounts import DynamoAccountStore
+
+    real = DynamoAccountStore.save_login_state
+    lost: list[bool] = []
+
+    def lose_once(self: DynamoAccountStore, user_id: str, **kwargs: Any) -> bool:
+        if not lost:
+            lost.append(True)
+            return False
+        return real(self, user_id, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoAccountStore, "save_login_state", lose_once)
+        yield
+    assert lost, "no lock-out write happened"
+
+
+def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
+    template, client, aws_calls, monkeypatch
+):
     """Least privilege the other way round: every grant is used by some journey."""
     flows.registration(client, 43)
     flows.account(client, flows.sign_up(client, 44), "ana.nueva44@example.org", "Nueva2026ok")
+    with a_concurrent_write_lost_once(monkeypatch):
+        flows.guesses(client, "nadie.registrado")
     used = set(aws_calls)
     unused = granted(template) - used
     assert not unused, f"remove from infra/resources.json's ApiHandlerRole: {sorted(unused)}"

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain import errors, names, passwords, security_codes, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.fields import email_key
-from chalicelib.domain.lockout import PasswordGate, login_state
+from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import (
     CONTACT_FIELDS,
@@ -30,6 +30,7 @@ from chalicelib.domain.ports import (
     CodeStore,
     EmailMove,
     EmailUndo,
+    LoginState,
     Mailer,
     Origin,
     User,
@@ -81,9 +82,8 @@ def profile(user: User) -> dict[str, Any]:
 
 def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
     """The form's "verify" button (R-MOD-4); a wrong password counts toward the lock-out."""
-    user = caller.user
-    deps.gate.check(user.user_id, user, login_state(user), password, caller.origin)
-    deps.gate.clear(user)
+    attempt = deps.gate.check(caller.user.user_id, password, caller.origin)
+    deps.gate.succeed(attempt)
 
 
 def email_available_for(deps: AccountDeps, caller: Caller, email: str) -> bool:
@@ -102,7 +102,7 @@ def request_email_change_code(
     previous, holder = code_and_holder(deps.codes, email, PURPOSE_EMAIL_CHANGE)
     if holder is not None and holder != user.user_id:
         raise errors.EmailTaken()
-    return issue_address_code(deps, email, PURPOSE_EMAIL_CHANGE, previous)
+    return issue_address_code(deps, email, PURPOSE_EMAIL_CHANGE, previous, caller.origin)
 
 
 def _changed_contact(user: User, form: AccountUpdateForm) -> dict[str, str | None]:
@@ -125,14 +125,32 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
         raise errors.NameChangeNotAllowed(
             fields={"name": errors.NameChangeNotAllowed.default_message}
         )
-    if form.password is not None:
-        deps.gate.check(user.user_id, user, login_state(user), form.password.current, origin)
+    if form.password is None:
+        return _save(deps, caller, form, values, None)
+    attempt = deps.gate.check(user.user_id, form.password.current, origin)
+    try:
+        return _save(deps, caller, form, values, attempt.state)
+    except errors.ApiError:
+        deps.gate.release(attempt)
+        raise
 
+
+def _save(
+    deps: AccountDeps,
+    caller: Caller,
+    form: AccountUpdateForm,
+    values: dict[str, str | None],
+    login: LoginState | None,
+) -> User:
+    """The rest of a save once the password, if any, is right. With a password change the
+    save itself clears the run of failures, this attempt's included (R-HARD-1)."""
+    user, origin = caller.user, caller.origin
     move: EmailMove | None = None
     if form.email is not None:
         new_key = email_key(form.email)
-        record = deps.codes.get(new_key, PURPOSE_EMAIL_CHANGE)
-        checked = security_codes.check_code_with(deps, record, form.security_code)
+        checked = security_codes.check_code_with(
+            deps, new_key, PURPOSE_EMAIL_CHANGE, form.security_code, origin
+        )
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email
 
@@ -157,6 +175,7 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
             password_hash=passwords.hash_password(form.password.new),
             session_epoch=user.session_epoch + 1,
             keep_session=caller.session.token_hash,
+            login=login,
         )
     undo_token: str | None = None
     if move is not None:
@@ -173,7 +192,11 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
                 expires_at=int(now_epoch) + deps.undo_ttl_seconds,
             ),
         )
-    deps.accounts.change(change)
+    if move is None:
+        deps.accounts.change(change)
+    else:
+        with security_codes.refunded_on_refusal(deps, move.code, origin):
+            deps.accounts.change(change)
 
     updated = replace(user, **values, version=user.version + 1, updated_at=now)
     if change.password_hash is not None and change.session_epoch is not None:
@@ -242,7 +265,7 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
     """R-DEL-1, R-DEL-2: status, released document and e-mail, ended sessions, audit: one
     transaction. The ID's claim stays, so the ID is never reused."""
     user, origin = caller.user, caller.origin
-    deps.gate.check(user.user_id, user, login_state(user), form.password, origin)
+    attempt = deps.gate.check(user.user_id, form.password, origin)
     now_epoch = deps.clock()
     now = iso(now_epoch)
     audit = AuditEvent(
@@ -254,5 +277,9 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
         detail=form.reason,
         user_agent=origin.user_agent,
     )
-    deps.accounts.deactivate(user, reason=form.reason, at=now, audit=audit)
+    try:
+        deps.accounts.deactivate(user, reason=form.reason, at=now, audit=audit, login=attempt.state)
+    except errors.ApiError:
+        deps.gate.release(attempt)
+        raise
     deps.notices.deactivated(user, now_epoch, origin)

@@ -1,27 +1,39 @@
-"""Password checks and the lock-out they feed (R-AUTH-2, R-MOD-4, R-DEL-1).
+"""Password checks and the lock-out they feed (R-AUTH-2, R-MOD-4, R-DEL-1, R-HARD-1, R-HARD-8).
 
 Every place that asks for the password (log-in, the form's "verify" button, a password change,
 deactivation) goes through `PasswordGate.check`, so every wrong password counts toward the same
 lock-out: 5 failures inside 15 minutes lock the account for 15 minutes (all configurable).
 
+An attempt is counted *before* its password is verified (R-HARD-1): one conditional write adds
+it to the ID's list of attempts unless the ID is locked or the list already holds the limit, and
+returns the stored item, so that it is also the read. Parallel guesses therefore cannot all pass
+a check made on a state read earlier: at most `max_failures` passwords are verified in a window,
+the one that completes the run locks the ID, and everything after is refused unverified. A right
+password then takes its attempt back in the write that succeeds, conditional on the state it
+counted against, so a success never clears a lock (or a failure) written meanwhile.
+
 An ID with no account is treated exactly like an account: the password is verified against a
-dummy hash (same CPU time), the failure is written to a state item of its own (same DynamoDB
-work), and it locks after the same number of tries, so neither the answers nor their timing tell
-whether an ID exists.
+dummy hash (same CPU time), the attempt is counted on a state item of its own, and it locks after
+the same number of tries, so neither the answers nor their timing tell whether an ID exists
+(the views also answer no sooner than a fixed floor, R-HARD-6).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain import errors, passwords
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.ports import AccountStore, AuditEvent, Clock, LoginState, Origin, User
+from chalicelib.domain.ports import AuditEvent, Clock, LoginState, Origin, User
 from chalicelib.domain.registration import iso
 
 # A conditional write lost to a concurrent attempt is re-read and retried this many times.
 WRITE_ATTEMPTS = 3
+# At most one lock-out notice per account in this long (R-HARD-8).
+LOCK_NOTICE_EVERY_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,54 @@ class LockoutPolicy:
     max_failures: int = 5
     window_seconds: int = 15 * 60
     lock_seconds: int = 15 * 60
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What `AttemptStore.count_attempt` answers: the account (None: no account has the ID),
+    the stored lock-out state, and whether this attempt was added to it (False: refused, the
+    state is as found)."""
+
+    user: User | None
+    state: LoginState
+    counted: bool
+
+
+class AttemptStore(Protocol):
+    """Where the lock-out state of an ID lives (the user item, or an item of its own for an ID
+    with no account)."""
+
+    def count_attempt(self, user_id: str, now: int, max_attempts: int) -> Counted:
+        """Add `now` to the ID's attempts in one conditional write, unless it is locked at
+        `now` or already holds `max_attempts` attempts; the item after (or as found)."""
+        ...
+
+    def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
+        """The user and its lock-out state, in one read."""
+        ...
+
+    def save_login_state(
+        self,
+        user_id: str,
+        *,
+        known: bool,
+        before: LoginState,
+        after: LoginState,
+        audit: AuditEvent | None = None,
+        lock_notice_at: int | None = None,
+    ) -> bool:
+        """Write `after` if the stored state is still `before` (False: someone else wrote first)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A password attempt that was counted and verified right: `state` is the stored state
+    with this attempt in it, which the write that succeeds takes back."""
+
+    user: User
+    at: int
+    state: LoginState
 
 
 def locked_error(seconds: int) -> errors.AccountLocked:
@@ -42,63 +102,127 @@ def locked_error(seconds: int) -> errors.AccountLocked:
     )
 
 
-def after_failure(state: LoginState, now: int, policy: LockoutPolicy) -> LoginState:
-    """The state once one more failure at `now` is counted; the lock starts a clean slate."""
-    recent = tuple(t for t in state.failures if t > now - policy.window_seconds)
-    failures = (*recent, now)
+def recent(state: LoginState, now: int, policy: LockoutPolicy) -> tuple[int, ...]:
+    """The attempts still inside the window."""
+    return tuple(t for t in state.failures if t > now - policy.window_seconds)
+
+
+def after_counted_failure(state: LoginState, now: int, policy: LockoutPolicy) -> LoginState:
+    """The state once a failure already counted in `state` (as an attempt at `now`) is judged:
+    attempts outside the window are dropped, and the run that reaches the limit locks."""
+    failures = recent(state, now, policy)
+    if now not in failures:
+        # A success wrote meanwhile and took the list with it: count this failure again.
+        failures = (*failures, now)
     if len(failures) >= policy.max_failures:
         return LoginState(failures=(), locked_until=now + policy.lock_seconds)
     return LoginState(failures=failures, locked_until=state.locked_until)
+
+
+def without_attempt(state: LoginState, at: int) -> LoginState:
+    """`state` with one attempt made at `at` taken back (a right password)."""
+    failures = list(state.failures)
+    if at in failures:
+        failures.remove(at)
+    return LoginState(tuple(failures), state.locked_until)
 
 
 def login_state(user: User) -> LoginState:
     return LoginState(tuple(user.failed_logins), user.locked_until)
 
 
+# The write that ends a right attempt: (stored state it expects, state to store) -> written?
+SuccessWrite = Callable[[LoginState, LoginState], bool]
+
+
 @dataclass
 class PasswordGate:
-    accounts: AccountStore
+    accounts: AttemptStore
     clock: Clock
     policy: LockoutPolicy
-    # Mails the owner when a lock starts (issue 8); None sends nothing (unit tests).
+    # Mails the owner when a lock starts; None sends nothing (unit tests).
     notices: Notices | None = None
 
-    def check(
-        self,
-        user_id: str,
-        user: User | None,
-        state: LoginState,
-        password: str,
-        origin: Origin,
-    ) -> None:
-        """Returns when `password` is the user's; raises AccountLocked or InvalidCredentials.
+    def check(self, user_id: str, password: str, origin: Origin) -> Attempt:
+        """Counts the attempt, then verifies `password`; the Attempt of a right one, else
+        AccountLocked or InvalidCredentials.
 
-        The lock is checked before the password, so a locked account costs no hashing and
-        gives a guesser nothing to learn.
+        A refused attempt costs no hashing and gives a guesser nothing to learn. The caller
+        ends a right attempt with `succeed` (or a write of its own that clears the state).
         """
         now = int(self.clock())
-        if state.locked_until > now:
-            raise locked_error(state.locked_until - now)
+        found = self._count(user_id, now)
+        user = found.user
         stored = user.password_hash if user is not None else passwords.dummy_hash()
         if passwords.verify_password(stored, password) and user is not None:
-            return
-        raise self._count_failure(user_id, user, state, now, origin)
+            return Attempt(user=user, at=now, state=found.state)
+        raise self._judge_failure(user_id, user, found.state, now, origin)
 
-    def clear(self, user: User) -> None:
-        """A right password ends the run of failures (only written when there is one)."""
-        state = login_state(user)
-        if state != LoginState():
-            self.accounts.save_login_state(
-                user.user_id, known=True, before=state, after=LoginState()
+    def succeed(self, attempt: Attempt, write: SuccessWrite | None = None) -> None:
+        """Ends a right attempt: the run of failures is cleared, conditional on the state the
+        attempt was counted against. If another attempt wrote meanwhile, only this attempt is
+        taken back; if a lock was set meanwhile, the right password is refused too (R-HARD-1).
+        `write` is the caller's own write (log-in stores its session with it)."""
+        user_id = attempt.user.user_id
+        save = write or (
+            lambda before, after: self.accounts.save_login_state(
+                user_id, known=True, before=before, after=after
             )
+        )
+        before, after = attempt.state, LoginState()
+        for _ in range(WRITE_ATTEMPTS):
+            if save(before, after):
+                return
+            _, before = self.accounts.load_for_login(user_id)
+            if before.locked_until > attempt.at:
+                raise locked_error(before.locked_until - attempt.at)
+            after = without_attempt(before, attempt.at)
+        raise errors.ServiceUnavailable()
 
-    def _count_failure(
+    def release(self, attempt: Attempt) -> None:
+        """Takes back a right attempt whose action was refused afterwards for another reason
+        (a stale form, a wrong code): the password was right, so it must not count as a
+        failure. A lock set meanwhile stays."""
+        try:
+            self.succeed(attempt)
+        except errors.AccountLocked:
+            return
+
+    def _count(self, user_id: str, now: int) -> Counted:
+        """The attempt counted, or the refusal of an ID that is locked or whose attempts in the
+        window already reach the limit (those still being verified will lock it if wrong)."""
+        limit = self.policy.max_failures
+        for _ in range(WRITE_ATTEMPTS):
+            found = self.accounts.count_attempt(user_id, now, limit)
+            if found.counted:
+                return found
+            state = found.state
+            if state.locked_until > now:
+                raise locked_error(state.locked_until - now)
+            fresh = recent(state, now, self.policy)
+            if len(fresh) >= limit:
+                raise locked_error(self.policy.lock_seconds)
+            # Old attempts outside the window fill the list: drop them and count again.
+            self.accounts.save_login_state(
+                user_id,
+                known=found.user is not None,
+                before=state,
+                after=LoginState(fresh, state.locked_until),
+            )
+        raise locked_error(self.policy.lock_seconds)
+
+    def _judge_failure(
         self, user_id: str, user: User | None, state: LoginState, now: int, origin: Origin
     ) -> errors.ApiError:
+        """A wrong password, already counted in `state`: the 401, or the 423 of the attempt
+        whose failure completes the run and starts the lock (it alone writes the lock)."""
         known = user is not None
         for _ in range(WRITE_ATTEMPTS):
-            after = after_failure(state, now, self.policy)
-            locks = after.locked_until > now
+            after = after_counted_failure(state, now, self.policy)
+            locks = after.locked_until > now and after.locked_until != state.locked_until
+            if after == state:
+                return errors.InvalidCredentials()
+            notify = locks and user is not None and self._notice_due(user, now)
             audit = None
             if locks and known:
                 audit = AuditEvent(
@@ -110,11 +234,15 @@ class PasswordGate:
                     user_agent=origin.user_agent,
                 )
             saved = self.accounts.save_login_state(
-                user_id, known=known, before=state, after=after, audit=audit
+                user_id,
+                known=known,
+                before=state,
+                after=after,
+                audit=audit,
+                lock_notice_at=now if notify else None,
             )
             if saved:
-                if locks and user is not None and self.notices is not None:
-                    # Only the attempt whose write started the lock sends it: one mail a lock.
+                if notify and user is not None and self.notices is not None:
                     self.notices.account_locked(
                         user,
                         now,
@@ -122,11 +250,17 @@ class PasswordGate:
                         failures=self.policy.max_failures,
                         lock_seconds=after.locked_until - now,
                     )
-                return (
-                    locked_error(after.locked_until - now) if locks else errors.InvalidCredentials()
-                )
-            # A concurrent attempt wrote first: count this one on top of what it wrote.
+                if locks:
+                    return locked_error(after.locked_until - now)
+                return errors.InvalidCredentials()
+            # A concurrent attempt wrote first: judge this one on what it wrote.
             _, state = self.accounts.load_for_login(user_id)
             if state.locked_until > now:
                 return locked_error(state.locked_until - now)
         return errors.InvalidCredentials()
+
+    @staticmethod
+    def _notice_due(user: User, now: int) -> bool:
+        """One lock-out notice an hour at most: locks every 15 minutes would otherwise mail
+        the owner 96 times a day (R-HARD-8)."""
+        return now - user.lock_notice_at >= LOCK_NOTICE_EVERY_SECONDS

@@ -43,6 +43,19 @@ class CodeRecord:
     used: bool = False
     # Version of the stored item this record was read from (0: none), for conditional writes.
     revision: int = 0
+    # Keyed hash of the source that requested the code ('' on items older than R-HARD-4: every
+    # source counts as the requester), and the wrong tries of every other source.
+    requester: str = ""
+    foreign_attempts: int = 0
+
+
+@dataclass(frozen=True)
+class CodeTry:
+    """A try at a code, counted (or refused) before the code is compared (R-HARD-1)."""
+
+    # The code after the try was counted, or as found when it was not (None: no code).
+    record: CodeRecord | None
+    counted: bool
 
 
 @dataclass
@@ -70,6 +83,8 @@ class User:
     session_epoch: int = 0
     failed_logins: list[int] = field(default_factory=list)
     locked_until: int = 0
+    # When the last lock-out notice was mailed: one an hour at most (R-HARD-8).
+    lock_notice_at: int = 0
     must_recover_password: bool = False
     deactivation_reason: str | None = None
     deactivated_at: str | None = None
@@ -130,8 +145,18 @@ class CodeStore(Protocol):
         """Write `record` if the stored item is still at `record.revision`; else StaleCode."""
         ...
 
-    def count_failure(self, record: CodeRecord) -> None:
-        """One more wrong try on the code the record holds (if it is still the stored one)."""
+    def count_try(
+        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+    ) -> CodeTry:
+        """In one conditional write that also reads the code: one more try in the pool of
+        `requester` (the holder's if it requested the code, else everyone else's), unless the
+        code is used, gone, expired at `now`, or that pool already holds `max_attempts`."""
+        ...
+
+    def refund(self, record: CodeRecord, *, holder: bool) -> None:
+        """Take back the try (in the holder's pool or the others') of a right code whose action
+        was refused for another reason (a taken ID), if the code is still the one `record`
+        holds."""
         ...
 
 
@@ -243,6 +268,9 @@ class AccountChange:
     email: EmailMove | None = None
     # The one-time link to undo `email`, stored in the same transaction (issue 8).
     undo: EmailUndo | None = None
+    # With a password change: the lock-out state its attempt was counted against. The save
+    # clears the run of failures, conditional on no lock set since (R-HARD-1).
+    login: LoginState | None = None
 
 
 class SessionStore(Protocol):
@@ -258,42 +286,29 @@ class SessionStore(Protocol):
 
 
 class AccountStore(Protocol):
-    def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
-        """The user and its lock-out state; for an ID with no account, the lock-out state kept
-        for that ID. One read either way, so both cost the same (R-AUTH-2)."""
-        ...
-
-    def save_login_state(
-        self,
-        user_id: str,
-        *,
-        known: bool,
-        before: LoginState,
-        after: LoginState,
-        audit: AuditEvent | None = None,
-    ) -> bool:
-        """Write `after` if the stored state is still `before` (False: someone else wrote first)."""
-        ...
-
     def open_session(
         self,
         session: Session,
         audit: AuditEvent,
         *,
-        reset_failures: bool,
+        before: LoginState,
+        after: LoginState,
         rehash: tuple[str, str] | None = None,
-    ) -> None:
-        """Store the session and its audit item, clear failed attempts and replace the password
-        hash (old, new) when asked, in one write. InvalidCredentials if the hash changed."""
+    ) -> bool:
+        """Store the session and its audit item, replace the lock-out state `before` by `after`
+        and the password hash (old, new) when asked, in one write; False (nothing written) when
+        the stored state or hash is no longer the one read."""
         ...
 
     def change(self, change: AccountChange) -> None:
         """One transaction; StaleUpdate, EmailTaken or SecurityCodeInvalid when refused."""
         ...
 
-    def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
+    def deactivate(
+        self, user: User, *, reason: str, at: str, audit: AuditEvent, login: LoginState
+    ) -> None:
         """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
-        is no longer active or changed since it was read."""
+        is no longer active, changed since it was read, or was locked since `login`."""
         ...
 
 

@@ -228,12 +228,6 @@ def _lookup(deps: RecoveryDeps, identifier: Identifier) -> _Lookup:
     return _Lookup(user, key, record if key == identifier.throttle_key else security_codes.UNREAD)
 
 
-def _record(deps: RecoveryDeps, found: _Lookup) -> CodeRecord | None:
-    if isinstance(found.record, security_codes.Unread):
-        return deps.codes.get(found.key, PURPOSE_PASSWORD_RECOVERY)
-    return found.record
-
-
 def request_code(
     deps: RecoveryDeps, identifier: Identifier, origin: Origin
 ) -> security_codes.CodeIssued:
@@ -257,6 +251,7 @@ def request_code(
         key=deps.hash_key,
         policy=deps.code_policy,
         render=render,
+        requester=security_codes.requester_of(deps.hash_key, origin),
         previous=found.record,
     )
     if user is not None:
@@ -276,9 +271,9 @@ def request_code(
     return issued
 
 
-def _checked_code(deps: RecoveryDeps, record: CodeRecord | None, given: str) -> CodeRecord:
+def _checked_code(deps: RecoveryDeps, key: str, given: str, origin: Origin) -> CodeRecord:
     try:
-        return security_codes.check_code_with(deps, record, given)
+        return security_codes.check_code_with(deps, key, PURPOSE_PASSWORD_RECOVERY, given, origin)
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
         if error.message == errors.SecurityCodeInvalid.default_message:
@@ -291,40 +286,40 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
     then one transaction."""
     found = _lookup(deps, form.identifier)
     user = found.user
-    record = _record(deps, found)
-    checked = _checked_code(deps, record, form.security_code)
+    checked = _checked_code(deps, found.key, form.security_code, origin)
     if user is None:
         # Only an identifier with no active account has this item, and its code was never
         # mailed to anyone: nothing can match it.
         raise errors.SecurityCodeInvalid(RECOVERY_CODE_INVALID)
 
-    problem = fields.check_password(
-        form.new_password, user_id=user.user_id, document_number=user.document_number
-    )
-    if problem is None and passwords.verify_password(user.password_hash, form.new_password):
-        # After an undone e-mail change the old password is known to someone else.
-        problem = SAME_AS_BEFORE
-    if problem:
-        raise errors.ValidationFailed(fields={"new_password": problem})
-
-    now = deps.clock()
-    deps.store.reset_password(
-        PasswordReset(
-            user_id=user.user_id,
-            email=user.email,
-            password_hash=passwords.hash_password(form.new_password),
-            updated_at=iso(now),
-            code=checked,
-            audit=AuditEvent(
-                user.user_id,
-                "PASSWORD_RECOVERED",
-                iso(now),
-                origin.source_ip,
-                fields=("password",),
-                user_agent=origin.user_agent,
-            ),
+    with security_codes.refunded_on_refusal(deps, checked, origin):
+        problem = fields.check_password(
+            form.new_password, user_id=user.user_id, document_number=user.document_number
         )
-    )
+        if problem is None and passwords.verify_password(user.password_hash, form.new_password):
+            # After an undone e-mail change the old password is known to someone else.
+            problem = SAME_AS_BEFORE
+        if problem:
+            raise errors.ValidationFailed(fields={"new_password": problem})
+
+        now = deps.clock()
+        deps.store.reset_password(
+            PasswordReset(
+                user_id=user.user_id,
+                email=user.email,
+                password_hash=passwords.hash_password(form.new_password),
+                updated_at=iso(now),
+                code=checked,
+                audit=AuditEvent(
+                    user.user_id,
+                    "PASSWORD_RECOVERED",
+                    iso(now),
+                    origin.source_ip,
+                    fields=("password",),
+                    user_agent=origin.user_agent,
+                ),
+            )
+        )
     deps.notices.password_recovered(user, now, origin)
 
 

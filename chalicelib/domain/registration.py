@@ -75,6 +75,7 @@ def issue_address_code(
     email: str,
     purpose: str,
     previous: CodeRecord | security_codes.Unread | None,
+    origin: Origin,
 ) -> security_codes.CodeIssued:
     """The «CÓDIGO DE SEGURIDAD» mail that proves an address is the person's (R-REG-10, R-MOD-6),
     under R-REG-11's rules."""
@@ -88,21 +89,23 @@ def issue_address_code(
         key=deps.hash_key,
         policy=deps.code_policy,
         render=messages.security_code,
+        requester=security_codes.requester_of(deps.hash_key, origin),
         previous=previous,
     )
 
 
-def request_registration_code(deps: RegistrationDeps, email: str) -> security_codes.CodeIssued:
+def request_registration_code(
+    deps: RegistrationDeps, email: str, origin: Origin
+) -> security_codes.CodeIssued:
     previous, holder = code_and_holder(deps.codes, email, PURPOSE_REGISTRATION)
     if holder is not None:
         raise errors.EmailTaken()
-    return issue_address_code(deps, email, PURPOSE_REGISTRATION, previous)
+    return issue_address_code(deps, email, PURPOSE_REGISTRATION, previous, origin)
 
 
 def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
-    key = email_key(form.email)
     record = security_codes.check_code_with(
-        deps, deps.codes.get(key, PURPOSE_REGISTRATION), form.security_code
+        deps, email_key(form.email), PURPOSE_REGISTRATION, form.security_code, origin
     )
     now = iso(deps.clock())
     contact = form.contact
@@ -120,7 +123,8 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
     audit = AuditEvent(
         user.user_id, "REGISTERED", now, origin.source_ip, user_agent=origin.user_agent
     )
-    deps.registrar.register(user, record, audit)
+    with security_codes.refunded_on_refusal(deps, record, origin):
+        deps.registrar.register(user, record, audit)
     _send_welcome(deps.mailer, user)
     return user
 

@@ -1,20 +1,29 @@
-"""Security-code lifecycle (R-REG-11): issue, throttle, verify, expire, lock.
+"""Security-code lifecycle (R-REG-11, R-HARD-1, R-HARD-4): issue, throttle, verify, expire, lock.
 
 A code is 8 characters without look-alikes, mailed once, stored only as a keyed hash with its
 expiry. A new request replaces the previous code. Requests per address are throttled (one a
 minute, five an hour by default) from the send history kept on the same item, so the check and
 the write are one conditional put and two racing requests cannot both pass.
+
+A try is counted *before* the code is compared (R-HARD-1), by the conditional write that also
+reads the code, so parallel guesses cannot all be compared against a count read earlier. Tries
+are counted in two pools (R-HARD-4): the source address that requested the code (its holder)
+has `max_attempts`; every other source together has as many more, so that strangers guessing
+with the owner's address or ID cannot lock the owner's code, while the code still dies after
+at most twice `max_attempts` wrong tries in all.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from chalicelib.domain import errors, tokens
-from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, StaleCode
+from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, Origin, StaleCode
+from chalicelib.domain.throttles import source_of
 
 HOUR = 3600
 USED_MESSAGE = "Este código de seguridad ya fue utilizado. Solicite un nuevo código."
@@ -55,6 +64,12 @@ def code_hash(key: bytes, record_email: str, purpose: str, code: str) -> str:
     return tokens.keyed_hash(key, "code", purpose, record_email, code.upper())
 
 
+def requester_of(key: bytes, origin: Origin) -> str:
+    """Who asked for a code, as it is stored: a keyed hash of the source (an IPv4 address or an
+    IPv6 /64), so that a leaked table tells nobody's address (R-HARD-4)."""
+    return tokens.keyed_hash(key, "code-requester", source_of(origin.source_ip))[:32]
+
+
 def _throttle(previous: CodeRecord | None, now: int, policy: CodePolicy) -> list[int]:
     """The send history still inside the hour; raises TooManyRequests when over a limit."""
     sends = [t for t in (previous.sends if previous else []) if t > now - HOUR]
@@ -86,6 +101,7 @@ def issue_code(
     key: bytes,
     policy: CodePolicy,
     render: CodeMail,
+    requester: str = "",
     previous: CodeRecord | Unread | None = UNREAD,
 ) -> CodeIssued:
     """Store a fresh code (replacing any previous one), then mail it.
@@ -109,6 +125,7 @@ def issue_code(
         sends=[*sends, now],
         used=False,
         revision=previous.revision if previous else 0,
+        requester=requester,
     )
     try:
         stored = codes.put(record)
@@ -137,45 +154,85 @@ class CodeDeps(Protocol):
     code_policy: CodePolicy
 
 
+def _refusal(record: CodeRecord | None, holder: bool, now: float, policy: CodePolicy) -> None:
+    """The checks R-REG-11 lists, in the order the portal reports them, on a code as found."""
+    if record is None:
+        raise errors.SecurityCodeNotRequested()
+    if record.used:
+        raise errors.SecurityCodeInvalid(USED_MESSAGE)
+    tries = record.attempts if holder else record.foreign_attempts
+    if tries >= policy.max_attempts:
+        raise errors.SecurityCodeLocked()
+    if record.code_hash is None:
+        # The last request's mail failed: no code was delivered.
+        raise errors.SecurityCodeNotRequested()
+    if now >= record.expires_at:
+        raise errors.SecurityCodeExpired()
+
+
 def check_code(
     *,
-    record: CodeRecord | None,
+    email_key: str,
+    purpose: str,
     given: str,
+    origin: Origin,
     codes: CodeStore,
     clock: Clock,
     key: bytes,
     policy: CodePolicy,
 ) -> CodeRecord:
-    """The checks R-REG-11 lists, in the order the portal reports them; counts a wrong try."""
-    if record is None:
-        raise errors.SecurityCodeNotRequested()
+    """The stored code, when `given` is it; counts the try first (R-HARD-1, R-HARD-4)."""
+    now = int(clock())
     if not given:
+        record = codes.get(email_key, purpose)
+        if record is None:
+            raise errors.SecurityCodeNotRequested()
         raise errors.SecurityCodeRequired()
-    if record.used:
-        raise errors.SecurityCodeInvalid(USED_MESSAGE)
-    if record.attempts >= policy.max_attempts:
-        raise errors.SecurityCodeLocked()
-    if record.code_hash is None:
-        # The last request's mail failed: no code was delivered.
-        raise errors.SecurityCodeNotRequested()
-    if clock() >= record.expires_at:
-        raise errors.SecurityCodeExpired()
+    source = requester_of(key, origin)
+    tried = codes.count_try(email_key, purpose, source, now, policy.max_attempts)
+    record = tried.record
+    holder = record is None or record.requester in ("", source)
+    if not tried.counted:
+        _refusal(record, holder, now, policy)
+        # Nothing above refused it, yet the write did: it changed meanwhile.
+        raise errors.SecurityCodeInvalid(GONE_MEANWHILE)
+    assert record is not None
     expected = code_hash(key, record.email_key, record.purpose, given)
-    if not tokens.same_hash(expected, record.code_hash):
-        codes.count_failure(record)
-        if record.attempts + 1 >= policy.max_attempts:
-            raise errors.SecurityCodeLocked()
-        raise errors.SecurityCodeInvalid()
-    return record
+    if tokens.same_hash(expected, record.code_hash or ""):
+        return record
+    tries = record.attempts if holder else record.foreign_attempts
+    if tries >= policy.max_attempts:
+        raise errors.SecurityCodeLocked()
+    raise errors.SecurityCodeInvalid()
 
 
-def check_code_with(deps: CodeDeps, record: CodeRecord | None, given: str) -> CodeRecord:
+def check_code_with(
+    deps: CodeDeps, email_key: str, purpose: str, given: str, origin: Origin
+) -> CodeRecord:
     """`check_code` against the store, clock, key and policy of `deps`."""
     return check_code(
-        record=record,
+        email_key=email_key,
+        purpose=purpose,
         given=given,
+        origin=origin,
         codes=deps.codes,
         clock=deps.clock,
         key=deps.hash_key,
         policy=deps.code_policy,
     )
+
+
+def is_holder(deps: CodeDeps, record: CodeRecord, origin: Origin) -> bool:
+    return record.requester in ("", requester_of(deps.hash_key, origin))
+
+
+@contextmanager
+def refunded_on_refusal(deps: CodeDeps, record: CodeRecord, origin: Origin) -> Iterator[None]:
+    """A right code whose action is then refused for another reason (the ID was taken, the
+    account changed) gets its try back: the person fixes the form and sends the same code."""
+    try:
+        yield
+    except errors.ApiError as error:
+        if not isinstance(error, errors.SecurityCodeInvalid):
+            deps.codes.refund(record, holder=is_holder(deps, record, origin))
+        raise

@@ -97,15 +97,17 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
         # refuse the read: answer as for any unknown ID, after the same hashing work.
         passwords.verify_password(passwords.dummy_hash(), password)
         raise errors.InvalidCredentials()
-    user, state = deps.accounts.load_for_login(user_id)
-    deps.gate.check(user_id, user, state, password, origin)
-    assert user is not None  # the gate refuses an unknown ID
-    # Told only now, after the right password (R-AUTH-3).
+    attempt = deps.gate.check(user_id, password, origin)
+    user = attempt.user
+    # Told only now, after the right password (R-AUTH-3); the attempt is taken back, so that
+    # a right password never counts toward a lock-out.
     if user.status != STATUS_ACTIVE:
+        deps.gate.succeed(attempt)
         raise errors.AccountDeactivated()
     # An undone e-mail change (issue 8): the password may be the intruder's; also told only
     # after the right one.
     if user.must_recover_password:
+        deps.gate.succeed(attempt)
         raise errors.PasswordRecoveryRequired()
     now = int(deps.clock())
     token = f"{user.user_id}.{tokens.new_token(TOKEN_BYTES)}"
@@ -124,11 +126,12 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     audit = AuditEvent(
         user.user_id, "LOGGED_IN", iso(now), origin.source_ip, user_agent=origin.user_agent
     )
-    deps.accounts.open_session(
-        session,
-        audit,
-        reset_failures=bool(state.failures or state.locked_until),
-        rehash=rehash,
+    # One write: the session, its audit item and the attempt taken back (R-AUTH-1, R-HARD-1).
+    deps.gate.succeed(
+        attempt,
+        lambda before, after: deps.accounts.open_session(
+            session, audit, before=before, after=after, rehash=rehash
+        ),
     )
     return NewSession(
         token=token,

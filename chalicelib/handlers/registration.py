@@ -65,7 +65,11 @@ def email_availability() -> Response:
 @api
 def security_code() -> Response:
     email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email)
-    return code_issued(registration.request_registration_code(runtime().registration(), email))
+    return code_issued(
+        registration.request_registration_code(
+            runtime().registration(), email, origin(bp.current_request)
+        )
+    )
 
 
 @_post("/v1/registration")

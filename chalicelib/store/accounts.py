@@ -10,12 +10,12 @@ import logging
 from typing import Any
 
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
-from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import errors
 from chalicelib.domain.fields import email_key
-from chalicelib.domain.lockout import login_state
+from chalicelib.domain.lockout import Counted, login_state
 from chalicelib.domain.ports import (
     STATUS_ACTIVE,
     STATUS_DEACTIVATED,
@@ -31,6 +31,7 @@ from chalicelib.domain.security_codes import GONE_MEANWHILE
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
 from chalicelib.store.codes import consumed
+from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
@@ -47,20 +48,70 @@ def unknown_id_key(user_id: str) -> str:
     return f"LOGIN#{user_id}"
 
 
+def _state_actions(after: LoginState) -> list[Any]:
+    return [
+        UserModel.failed_logins.set(list(after.failures)),
+        UserModel.locked_until.set(after.locked_until),
+    ]
+
+
+def _locked_until_is(model: Any, value: int) -> Condition:
+    if value:
+        return model.locked_until == value
+    return model.locked_until.does_not_exist() | (model.locked_until == 0)
+
+
+def _no_lock_since(before: LoginState) -> Condition:
+    """No lock was set after `before` was read: a right password never outruns one (R-HARD-1)."""
+    return _locked_until_is(UserModel, before.locked_until)
+
+
 def _state_condition(model: Any, before: LoginState) -> Condition:
     """The stored lock-out state is still `before` (an empty state may also be absent)."""
     if before.failures:
         failures = model.failed_logins == list(before.failures)
     else:
         failures = model.failed_logins.does_not_exist() | (model.failed_logins == [])
-    if before.locked_until:
-        locked = model.locked_until == before.locked_until
-    else:
-        locked = model.locked_until.does_not_exist() | (model.locked_until == 0)
-    return failures & locked
+    return failures & _locked_until_is(model, before.locked_until)
+
+
+def _attempt_condition(model: Any, now: int, max_attempts: int) -> Condition:
+    """Not locked at `now`, and fewer than `max_attempts` attempts in the list (R-HARD-1)."""
+    unlocked = model.locked_until.does_not_exist() | (model.locked_until <= now)
+    room = model.failed_logins.does_not_exist() | (size(model.failed_logins) < max_attempts)
+    return unlocked & room
+
+
+def _limit_state(item: LimitModel | None) -> LoginState:
+    if item is None:
+        return LoginState()
+    return LoginState(tuple(int(t) for t in item.failed_logins or []), int(item.locked_until or 0))
 
 
 class DynamoAccountStore:
+    def count_attempt(self, user_id: str, now: int, max_attempts: int) -> Counted:
+        """One UpdateItem on the user item, which is also the read; for an ID with no account
+        (no item to update), a second one on the ID's own state item."""
+        counted, user_item = update_returning(
+            UserModel,
+            user_id,
+            [UserModel.failed_logins.set((UserModel.failed_logins | []).append([now]))],
+            UserModel.user_id.exists() & _attempt_condition(UserModel, now, max_attempts),
+        )
+        if user_item is not None:
+            user = to_user(user_item)
+            return Counted(user, login_state(user), counted)
+        counted, limit_item = update_returning(
+            LimitModel,
+            unknown_id_key(user_id),
+            [
+                LimitModel.failed_logins.set((LimitModel.failed_logins | []).append([now])),
+                LimitModel.expires_at.set(now + DAY),
+            ],
+            _attempt_condition(LimitModel, now, max_attempts),
+        )
+        return Counted(None, _limit_state(limit_item), counted)
+
     def load_for_login(self, user_id: str) -> tuple[User | None, LoginState]:
         user_item, unknown_item = batch_get(
             [(UserModel, user_id), (LimitModel, unknown_id_key(user_id))]
@@ -68,12 +119,7 @@ class DynamoAccountStore:
         if user_item is not None:
             user = to_user(user_item)
             return user, login_state(user)
-        if unknown_item is not None:
-            return None, LoginState(
-                tuple(int(t) for t in unknown_item.failed_logins or []),
-                int(unknown_item.locked_until or 0),
-            )
-        return None, LoginState()
+        return None, _limit_state(unknown_item)
 
     def save_login_state(
         self,
@@ -83,14 +129,14 @@ class DynamoAccountStore:
         before: LoginState,
         after: LoginState,
         audit: AuditEvent | None = None,
+        lock_notice_at: int | None = None,
     ) -> bool:
         if not known:
             return self._save_unknown_id_state(user_id, before, after)
         item = UserModel(user_id)
-        actions = [
-            UserModel.failed_logins.set(list(after.failures)),
-            UserModel.locked_until.set(after.locked_until),
-        ]
+        actions = _state_actions(after)
+        if lock_notice_at is not None:
+            actions.append(UserModel.lock_notice_at.set(lock_notice_at))
         condition = UserModel.user_id.exists() & _state_condition(UserModel, before)
         with dynamodb_unavailable():
             if audit is None:
@@ -132,13 +178,13 @@ class DynamoAccountStore:
         session: Session,
         audit: AuditEvent,
         *,
-        reset_failures: bool,
+        before: LoginState,
+        after: LoginState,
         rehash: tuple[str, str] | None = None,
-    ) -> None:
-        actions = []
-        condition = UserModel.user_id.exists()
-        if reset_failures:
-            actions += [UserModel.failed_logins.set([]), UserModel.locked_until.set(0)]
+    ) -> bool:
+        """False when the lock-out state is no longer `before` (nothing was written)."""
+        actions = _state_actions(after) if after != before else []
+        condition = UserModel.user_id.exists() & _state_condition(UserModel, before)
         if rehash is not None:
             old_hash, new_hash = rehash
             actions.append(UserModel.password_hash.set(new_hash))
@@ -150,11 +196,13 @@ class DynamoAccountStore:
                     tx.save(audit_item(audit))
                     if actions:
                         tx.update(UserModel(session.user_id), actions=actions, condition=condition)
+                    else:
+                        tx.condition_check(UserModel, session.user_id, condition=condition)
             except TransactWriteError as exc:
-                # The password changed between the read and this write: the one typed is old.
                 if CONDITION_FAILED in cancelled_items(exc):
-                    raise errors.InvalidCredentials() from exc
+                    return False
                 raise
+        return True
 
     def change(self, change: AccountChange) -> None:
         user_actions: list[Any] = [
@@ -171,14 +219,11 @@ class DynamoAccountStore:
                 UserModel.failed_logins.set([]),
                 UserModel.locked_until.set(0),
             ]
+        condition = (UserModel.version == change.version) & (UserModel.status == STATUS_ACTIVE)
+        if change.login is not None:
+            condition = condition & _no_lock_since(change.login)
         with labelled_write(_change_refused) as tx:
-            tx.update(
-                "user",
-                UserModel(change.user_id),
-                actions=user_actions,
-                condition=(UserModel.version == change.version)
-                & (UserModel.status == STATUS_ACTIVE),
-            )
+            tx.update("user", UserModel(change.user_id), actions=user_actions, condition=condition)
             if change.keep_session is not None and change.session_epoch is not None:
                 tx.update(
                     "session",
@@ -202,7 +247,9 @@ class DynamoAccountStore:
                 undo, undo_condition = undo_model(change.undo)
                 tx.save("undo", undo, condition=undo_condition)
 
-    def deactivate(self, user: User, *, reason: str, at: str, audit: AuditEvent) -> None:
+    def deactivate(
+        self, user: User, *, reason: str, at: str, audit: AuditEvent, login: LoginState
+    ) -> None:
         document, document_condition = released(
             document_claim(user.document_type, user.document_number), user.user_id
         )
@@ -223,7 +270,9 @@ class DynamoAccountStore:
                 # The version read too: the claims released are those of that read, so an
                 # e-mail change committed meanwhile cannot leave its new claim held by a
                 # deactivated account.
-                condition=(UserModel.status == STATUS_ACTIVE) & (UserModel.version == user.version),
+                condition=(UserModel.status == STATUS_ACTIVE)
+                & (UserModel.version == user.version)
+                & _no_lock_since(login),
             )
             # The USERID claim is kept: an ID is never reused (R-REG-1).
             tx.delete("document", document, condition=document_condition)

@@ -7,7 +7,8 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.ports import CodeRecord, StaleCode
+from chalicelib.domain.ports import CodeRecord, CodeTry, StaleCode
+from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import ClaimModel, CodeModel
 
@@ -28,6 +29,8 @@ def _to_record(item: CodeModel, email_key: str, purpose: str) -> CodeRecord:
         sends=[int(t) for t in item.sends or []],
         used=bool(item.used),
         revision=int(item.revision),
+        requester=item.requester or "",
+        foreign_attempts=int(item.foreign_attempts or 0),
     )
 
 
@@ -40,15 +43,11 @@ def revision_condition(revision: int):  # type: ignore[no-untyped-def]
 def consumed(code: CodeRecord) -> tuple[CodeModel, list[Any], Condition]:
     """The update, inside a transaction, that uses up `code` if it is still the one read.
 
-    Unchanged attempts too: wrong tries counted after the code was read (a parallel guessing
-    burst) must still be able to kill it (R-REG-11).
+    Wrong tries counted meanwhile do not stop it: this one was counted before them, within the
+    limit, so it was a fair try (R-HARD-1).
     """
     actions = [CodeModel.code_hash.remove(), CodeModel.used.set(True), CodeModel.revision.add(1)]
-    condition = (
-        (CodeModel.revision == code.revision)
-        & (CodeModel.code_hash == code.code_hash)
-        & (CodeModel.attempts == code.attempts)
-    )
+    condition = (CodeModel.revision == code.revision) & (CodeModel.code_hash == code.code_hash)
     return CodeModel(code_key(code.email_key, code.purpose)), actions, condition
 
 
@@ -83,6 +82,8 @@ class DynamoCodeStore:
             sends=record.sends,
             used=record.used,
             revision=record.revision + 1,
+            requester=record.requester or None,
+            foreign_attempts=record.foreign_attempts,
             purge_at=max(record.expires_at, last_send + HOUR),
         )
         with dynamodb_unavailable():
@@ -94,15 +95,50 @@ class DynamoCodeStore:
                 raise
         return _to_record(item, record.email_key, record.purpose)
 
-    def count_failure(self, record: CodeRecord) -> None:
+    def count_try(
+        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+    ) -> CodeTry:
+        """One UpdateItem for the holder; a second one for another source, whose try goes to
+        the others' pool once the first has shown that the code is someone else's."""
+        key = code_key(email_key, purpose)
+        usable = (
+            CodeModel.code_hash.exists()
+            & (CodeModel.used == False)  # noqa: E712
+            & (CodeModel.expires_at > now)
+        )
+        holder = CodeModel.requester.does_not_exist() | (CodeModel.requester == requester)
+        counted, item = update_returning(
+            CodeModel,
+            key,
+            [CodeModel.attempts.add(1)],
+            usable & holder & (CodeModel.attempts < max_attempts),
+        )
+        if item is None:
+            return CodeTry(None, False)
+        record = _to_record(item, email_key, purpose)
+        if counted or record.requester in ("", requester):
+            return CodeTry(record, counted)
+        others = CodeModel.foreign_attempts.does_not_exist() | (
+            CodeModel.foreign_attempts < max_attempts
+        )
+        counted, item = update_returning(
+            CodeModel,
+            key,
+            [CodeModel.foreign_attempts.add(1)],
+            usable & (CodeModel.requester == record.requester) & others,
+        )
+        return CodeTry(_to_record(item, email_key, purpose) if item else None, counted)
+
+    def refund(self, record: CodeRecord, *, holder: bool) -> None:
+        attempts = CodeModel.attempts if holder else CodeModel.foreign_attempts
         item = CodeModel(code_key(record.email_key, record.purpose))
         with dynamodb_unavailable():
             try:
                 item.update(
-                    actions=[CodeModel.attempts.add(1)],
-                    condition=CodeModel.code_hash == record.code_hash,
+                    actions=[attempts.add(-1)],
+                    condition=(CodeModel.code_hash == record.code_hash) & (attempts > 0),
                 )
             except UpdateError as exc:
-                # The code was replaced or consumed meanwhile: this wrong try no longer counts.
+                # Replaced or used meanwhile: there is nothing left to give back.
                 if not is_condition_failure(exc):
                     raise

@@ -71,6 +71,7 @@ class UserModel(Model):
     session_epoch = NumberAttribute(default=0)
     failed_logins = ListAttribute(of=NumberAttribute, default=list)
     locked_until = NumberAttribute(default=0)
+    lock_notice_at = NumberAttribute(default=0)
     must_recover_password = BooleanAttribute(default=False)
     deactivation_reason = UnicodeAttribute(null=True)
     deactivated_at = UnicodeAttribute(null=True)
@@ -101,6 +102,9 @@ class CodeModel(Model):
     sends = ListAttribute(of=NumberAttribute, default=list)
     used = BooleanAttribute(default=False)
     revision = NumberAttribute(default=0)
+    # Keyed hash of the requesting source, and the wrong tries of every other source (R-HARD-4).
+    requester = UnicodeAttribute(null=True)
+    foreign_attempts = NumberAttribute(default=0)
     # Kept for DynamoDB's TTL: an hour after the last send, when the throttle forgets it too.
     purge_at = NumberAttribute(null=True)
 
