@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,39 @@ class TemplateGateway(chalice.local.LocalGateway):
         return response
 
 
+_peer = threading.local()
+
+
+def report_peer_addresses() -> None:
+    """API Gateway gives the app the TCP peer's address as `sourceIp`; `chalice local` always
+    says 127.0.0.1. The per-source limits (R-REG-11, R-HARD-4) are only exercised locally if
+    each request carries its real peer, so the handler notes it and the event takes it."""
+    # `do_GET` and the other verbs are aliases of `_generic_handle`, which reads the body first.
+    parse = chalice.local.ChaliceRequestHandler._parse_payload
+    convert = chalice.local.LambdaEventConverter.create_lambda_event
+
+    def parse_noting_peer(self: Any) -> Any:
+        _peer.address = self.client_address[0]
+        return parse(self)
+
+    def event_with_peer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        event = convert(self, *args, **kwargs)
+        event["requestContext"]["identity"]["sourceIp"] = getattr(
+            _peer, "address", self.LOCAL_SOURCE_IP
+        )
+        return event
+
+    chalice.local.ChaliceRequestHandler._parse_payload = parse_noting_peer  # type: ignore[method-assign]
+    chalice.local.LambdaEventConverter.create_lambda_event = event_with_peer  # type: ignore[method-assign]
+
+
 # socketserver listens with a backlog of 5: a burst of more concurrent clients (the load test
 # runs 16) gets connections reset before a thread can accept them. API Gateway queues far more.
 LISTEN_BACKLOG = 128
 
 if __name__ == "__main__":
     chalice.local.LocalGateway = TemplateGateway  # type: ignore[misc]
+    report_peer_addresses()
     chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     sys.argv = ["chalice", "local", *sys.argv[1:]]
     sys.exit(chalice_main())

@@ -7,10 +7,12 @@ lock-out: 5 failures inside 15 minutes lock the account for 15 minutes (all conf
 An attempt is counted *before* its password is verified (R-HARD-1): one conditional write adds
 it to the ID's list of attempts unless the ID is locked or the list already holds the limit, and
 returns the stored item, so that it is also the read. Parallel guesses therefore cannot all pass
-a check made on a state read earlier: at most `max_failures` passwords are verified in a window,
-the one that completes the run locks the ID, and everything after is refused unverified. A right
-password then takes its attempt back in the write that succeeds, conditional on the state it
-counted against, so a success never clears a lock (or a failure) written meanwhile.
+a check made on a state read earlier: at most `max_failures` wrong passwords are verified in a
+window, the one that completes the run locks the ID, and everything after is refused unverified.
+A right password takes back its own attempt, and only that, in the write that succeeds,
+conditional on the state it counted against: it never clears a lock set meanwhile, nor the
+failures of the window (some may still be in flight), so a success in the middle of a burst
+cannot open the door to more guesses.
 
 An ID with no account is treated exactly like an account: the password is verified against a
 dummy hash (same CPU time), the attempt is counted on a state item of its own, and it locks after
@@ -120,11 +122,12 @@ def after_counted_failure(state: LoginState, now: int, policy: LockoutPolicy) ->
 
 
 def without_attempt(state: LoginState, at: int) -> LoginState:
-    """`state` with one attempt made at `at` taken back (a right password)."""
+    """`state` with one attempt made at `at` taken back (a right password); a lock that has
+    ended is forgotten."""
     failures = list(state.failures)
     if at in failures:
         failures.remove(at)
-    return LoginState(tuple(failures), state.locked_until)
+    return LoginState(tuple(failures), state.locked_until if state.locked_until > at else 0)
 
 
 def login_state(user: User) -> LoginState:
@@ -159,23 +162,27 @@ class PasswordGate:
         raise self._judge_failure(user_id, user, found.state, now, origin)
 
     def succeed(self, attempt: Attempt, write: SuccessWrite | None = None) -> None:
-        """Ends a right attempt: the run of failures is cleared, conditional on the state the
-        attempt was counted against. If another attempt wrote meanwhile, only this attempt is
-        taken back; if a lock was set meanwhile, the right password is refused too (R-HARD-1).
-        `write` is the caller's own write (log-in stores its session with it)."""
+        """Ends a right attempt: it is taken back, conditional on the state it was counted
+        against (read again after a concurrent write); if a lock was set meanwhile, the right
+        password is refused too (R-HARD-1). `write` is the caller's own write (log-in stores
+        its session with it)."""
         user_id = attempt.user.user_id
         save = write or (
             lambda before, after: self.accounts.save_login_state(
                 user_id, known=True, before=before, after=after
             )
         )
-        before, after = attempt.state, LoginState()
+        before = attempt.state
+        after = without_attempt(before, attempt.at)
         for _ in range(WRITE_ATTEMPTS):
             if save(before, after):
                 return
-            _, before = self.accounts.load_for_login(user_id)
+            user, before = self.accounts.load_for_login(user_id)
             if before.locked_until > attempt.at:
                 raise locked_error(before.locked_until - attempt.at)
+            if user is None or user.password_hash != attempt.user.password_hash:
+                # The password changed meanwhile: the one verified is the old one.
+                raise errors.InvalidCredentials()
             after = without_attempt(before, attempt.at)
         raise errors.ServiceUnavailable()
 
