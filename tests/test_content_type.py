@@ -14,11 +14,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 import pytest
 
-from chalicelib.store.models import ALL_MODELS
-from tests.conftest import last_code, mails_to, outbox
+from tests.conftest import last_code, mails_to
 from tests.flows import UNDO_LINK
 from tests.helpers import (
     PASSWORD,
@@ -32,6 +30,7 @@ from tests.helpers import (
     registration_body,
     request_code,
     signed_in,
+    stored_state,
 )
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -69,19 +68,6 @@ def send(
     response = client.http.request(method, path, headers=headers, body=json.dumps(body).encode())
     text = response.body.decode("utf-8") if response.body else ""
     return Answer(response.status_code, json.loads(text) if text else None, response.headers)
-
-
-def state() -> tuple[list[list[str]], int]:
-    """Every item of every table, and the number of mails sent: what a request could change."""
-    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    tables = [
-        sorted(
-            json.dumps(item, sort_keys=True)
-            for item in dynamodb.scan(TableName=model.Meta.table_name)["Items"]
-        )
-        for model in ALL_MODELS
-    ]
-    return tables, len(outbox())
 
 
 # Samples: for each body route, a body (and headers) that does its work when sent as JSON ------
@@ -185,17 +171,17 @@ def test_a_body_not_declared_json_is_refused_and_changes_nothing_r_hard_7(
     client: Any, path: str, method: str
 ) -> None:
     body, headers = SAMPLES[(path, method)](client)
-    before = state()
+    before = stored_state()
     for content_type in NOT_JSON:
         answer = send(client, method, path, body, content_type, **headers)
         assert answer.status == 400, (content_type, answer.body)
         assert answer.body == {"error": {"code": "VALIDATION_ERROR", "message": JSON_ONLY}}
     # No code item, no mail, no lock-out try, no throttle count: nothing at all.
-    assert state() == before
+    assert stored_state() == before
     # The same request declared as JSON does its work: the refusals above were not vacuous.
     answer = send(client, method, path, body, "application/json", **headers)
     assert answer.body is None or answer.body.get("error", {}).get("message") != JSON_ONLY
-    assert state() != before, answer.body
+    assert stored_state() != before, answer.body
 
 
 @pytest.mark.parametrize(
