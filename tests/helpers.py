@@ -136,3 +136,22 @@ def aws_calls() -> Iterator[list[str]]:
 
     with patch.object(BaseClient, "_make_api_call", counting):
         yield calls
+
+
+def stored_state() -> tuple[list[list[str]], int]:
+    """Every item of every table and the number of mails sent: all a request could change (for
+    tests that prove a refused request did nothing)."""
+    import boto3
+
+    from chalicelib.store.models import ALL_MODELS
+    from tests.conftest import outbox
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    tables = [
+        sorted(
+            json.dumps(item, sort_keys=True)
+            for item in dynamodb.scan(TableName=model.Meta.table_name)["Items"]
+        )
+        for model in ALL_MODELS
+    ]
+    return tables, len(outbox())

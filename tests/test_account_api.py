@@ -350,6 +350,75 @@ def test_another_persons_name_is_refused_r_mod_3(client: Any) -> None:
     assert user_item() == before
 
 
+def rename(client: Any, token: str, name: str) -> Answer:
+    """One save of the modify form that changes only the name."""
+    return put(client, token, update_body(get_profile(client, token).body, name=name))
+
+
+def test_registration_keeps_the_name_given_and_the_profile_does_not_show_it_r_hard_5(
+    client: Any,
+) -> None:
+    token = signed_in(client, name="Ana Torres")
+    assert user_item()["registered_name"] == {"S": "Ana Torres"}
+    assert "registered_name" not in get_profile(client, token).body
+
+
+def test_a_replacement_reached_in_two_saves_is_refused_r_hard_5(client: Any) -> None:
+    token = signed_in(client, name="Ana Torres")
+    # A correction of the current name (two words added), so the first save passes.
+    assert rename(client, token, "Ana Torres Carlos Mendoza").status == 200
+    before = user_item()
+    answer = rename(client, token, "Carlos Mendoza")
+    assert answer.status == 400, answer.body
+    assert answer.error["code"] == "NAME_CHANGE_NOT_ALLOWED"
+    assert set(answer.error["fields"]) == {"name"}
+    assert user_item() == before
+    assert user_item()["registered_name"] == {"S": "Ana Torres"}
+
+
+def test_a_correction_in_two_saves_is_saved_r_hard_5(client: Any) -> None:
+    token = signed_in(client, name="Jose Perez")
+    assert rename(client, token, "José Perez").status == 200
+    answer = rename(client, token, "José Pérez")
+    assert answer.status == 200, answer.body
+    assert answer.body["name"] == "José Pérez"
+    # The baseline stays the name of the registration; it is not moved by a correction.
+    assert user_item()["registered_name"] == {"S": "Jose Perez"}
+
+
+def forget_registered_name(user_id: str = "juan.perez1") -> None:
+    """The user item as an account registered before R-HARD-5 has it: no `registered_name`."""
+    dynamodb().update_item(
+        TableName=get_settings().users_table,
+        Key={"user_id": {"S": user_id}},
+        UpdateExpression="REMOVE registered_name",
+    )
+    assert "registered_name" not in user_item(user_id)
+
+
+def test_an_older_account_is_served_and_gets_its_baseline_at_its_first_rename_r_hard_5(
+    client: Any,
+) -> None:
+    token = signed_in(client, name="Ana Torres")
+    forget_registered_name()
+    assert get_profile(client, token).status == 200
+    # A save that keeps the name writes no baseline.
+    kept = put(client, token, update_body(get_profile(client, token).body, address="Nueva 1"))
+    assert kept.status == 200, kept.body
+    assert "registered_name" not in user_item()
+    # The first save that changes the name freezes the name it had, in the same write.
+    with aws_calls() as calls:
+        assert rename(client, token, "Ana Torres Carlos Mendoza").status == 200
+    assert [c for c in calls if "Get" not in c] == ["dynamodb:TransactWriteItems"]
+    item = user_item()
+    assert item["registered_name"] == {"S": "Ana Torres"}
+    assert item["name"] == {"S": "Ana Torres Carlos Mendoza"}
+    answer = rename(client, token, "Carlos Mendoza")
+    assert answer.status == 400, answer.body
+    assert answer.error["code"] == "NAME_CHANGE_NOT_ALLOWED"
+    assert "registered_name" not in get_profile(client, token).body
+
+
 # Password (R-MOD-4) -----------------------------------------------------------------------------
 
 

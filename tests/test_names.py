@@ -114,3 +114,44 @@ def test_a_name_with_too_many_words_must_be_equal_or_written_together() -> None:
     old = "Ana Bea Cira Dora Elsa Fina Gala Hilda Irma"
     assert names.is_correction(old, "IRMA HILDA GALA FINA ELSA DORA CIRA BEA ANA")
     assert not names.is_correction(old, "Ana Bea Cira Dora Elsa Fina Gala Hilda Irene")
+
+
+# R-HARD-5: the name given at registration is a second baseline ---------------------------------
+
+# (registered, current, new): each save is a correction of the name before it, but the last is
+# not one of the registered name.
+STEPPED_REPLACEMENTS = [
+    ("Ana Torres", "Ana Torres Carlos Mendoza", "Carlos Mendoza"),
+    ("Luis Mora", "Luis Alberto Mora Vera", "Alberto Vera"),
+    ("Jenny Macias", "Jenny Macías Loor Zambrano", "Loor Zambrano"),
+]
+
+# (registered, current, new): corrections reached in two saves.
+STEPPED_CORRECTIONS = [
+    ("Jose Perez", "José Perez", "José Pérez"),
+    ("Jhon Zambrano", "John Zambrano", "John Zambrano Vera"),
+    ("Carlos Andrade", "Carlos Andrade Cevallos", "Carlos Andrade"),
+]
+
+
+@pytest.mark.parametrize(("registered", "current", "new"), STEPPED_REPLACEMENTS)
+def test_a_replacement_reached_in_two_saves_is_refused_r_hard_5(
+    registered: str, current: str, new: str
+) -> None:
+    # Each step alone passes the rule of R-MOD-3: that is the attack.
+    assert names.is_correction(registered, current)
+    assert names.is_correction(current, new)
+    assert not names.is_allowed_change(registered, current, new)
+
+
+@pytest.mark.parametrize(("registered", "current", "new"), STEPPED_CORRECTIONS)
+def test_a_correction_in_two_saves_is_allowed_r_hard_5(
+    registered: str, current: str, new: str
+) -> None:
+    assert names.is_allowed_change(registered, registered, current)
+    assert names.is_allowed_change(registered, current, new)
+
+
+def test_a_change_must_be_a_correction_of_the_current_name_too_r_hard_5() -> None:
+    # Close to the registered name but a replacement of the current one is still refused.
+    assert not names.is_allowed_change("Ana Torres", "Carlos Mendoza", "Ana Torres Mendoza")

@@ -17,10 +17,6 @@ from chalicelib.domain.ports import User
 REASON_MIN, REASON_MAX = 10, 500
 
 
-def _verbatim(value: str) -> str:
-    return value
-
-
 # Log-in ----------------------------------------------------------------------------------------
 
 
@@ -33,7 +29,7 @@ class LoginForm:
 def read_login(body: Mapping[str, Any]) -> LoginForm:
     problems = Problems()
     user_id = forms.read_text(body, "user_id", problems, fields.normalise_user_id)
-    password = forms.read_text(body, "password", problems, _verbatim)
+    password = forms.read_password_field(body, "password", problems)
     problems.add("user_id", fields.REQUIRED if not user_id else None)
     problems.add("password", fields.REQUIRED if not password else None)
     problems.raise_if_any()
@@ -42,7 +38,7 @@ def read_login(body: Mapping[str, Any]) -> LoginForm:
 
 def read_password(body: Mapping[str, Any], name: str) -> str:
     problems = Problems()
-    password = forms.read_text(body, name, problems, _verbatim)
+    password = forms.read_password_field(body, name, problems)
     problems.add(name, fields.REQUIRED if not password else None)
     problems.raise_if_any()
     return password
@@ -131,9 +127,11 @@ def _read_password_change(
 ) -> PasswordChange | None:
     """R-MOD-4. Asked for by a new password; the current one alone (verified earlier with the
     form's button and sent along) changes nothing."""
-    current = forms.read_text(body, "current_password", problems, _verbatim)
-    new = forms.read_text(body, "new_password", problems, _verbatim)
-    confirmation = forms.read_text(body, "new_password_confirmation", problems, _verbatim)
+    # Both read through the one password reader, so an over-long current password is refused
+    # even when no new one is given (it is never verified then, but it is malformed).
+    current = forms.read_password_field(body, "current_password", problems)
+    new = forms.read_password_field(body, "new_password", problems)
+    confirmation = forms.read_text(body, "new_password_confirmation", problems, forms.verbatim)
     if not (new or confirmation):
         return None
     problems.add("current_password", fields.REQUIRED if not current else None)
@@ -183,7 +181,7 @@ def read_deactivation(body: Mapping[str, Any]) -> DeactivationForm:
     """R-DEL-1: a reason of 10–500 characters and the password."""
     problems = Problems()
     reason = forms.read_text(body, "reason", problems, fields.normalise_text)
-    password = forms.read_text(body, "password", problems, _verbatim)
+    password = forms.read_password_field(body, "password", problems)
     if not reason:
         problems.add("reason", fields.REQUIRED)
     elif not REASON_MIN <= len(reason) <= REASON_MAX:

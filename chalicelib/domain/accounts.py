@@ -114,17 +114,32 @@ def _changed_contact(user: User, form: AccountUpdateForm) -> dict[str, str | Non
     }
 
 
+def name_baseline(user: User) -> str:
+    """The name a new name must also correct (R-HARD-5): the one given at registration.
+
+    An account registered before that name was kept has none; its name at the first save that
+    changes it stands in, and update_account writes it then, so the baseline is frozen from that
+    save on. (What such an account went through before cannot be undone from here.)
+    """
+    return user.registered_name if user.registered_name is not None else user.name
+
+
 def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -> User:
-    """PUT /v1/account. Order of refusals: stale data, name rule, current password, e-mail
-    code; then one transaction that the store refuses as a whole (R-MOD-7)."""
+    """PUT /v1/account. Order of refusals: stale data, name rule (R-MOD-3, R-HARD-5), current
+    password, e-mail code; then one transaction that the store refuses as a whole (R-MOD-7)."""
     user, origin = caller.user, caller.origin
     if form.version != user.version:
         raise errors.StaleUpdate()
     values = _changed_contact(user, form)
-    if "name" in values and not names.is_correction(user.name, form.contact.name):
-        raise errors.NameChangeNotAllowed(
-            fields={"name": errors.NameChangeNotAllowed.default_message}
-        )
+    if "name" in values:
+        baseline = name_baseline(user)
+        if not names.is_allowed_change(baseline, user.name, form.contact.name):
+            raise errors.NameChangeNotAllowed(
+                fields={"name": errors.NameChangeNotAllowed.default_message}
+            )
+        if user.registered_name is None:
+            # Frozen in this save's own transaction: from now on it never moves (R-HARD-5).
+            values["registered_name"] = baseline
     if form.password is None:
         return _save(deps, caller, form, values, None)
     attempt = deps.gate.check(user.user_id, form.password.current, origin)

@@ -129,14 +129,23 @@ def check_name(name: str) -> Problem:
 
 # R-REG-4 -------------------------------------------------------------------------------------
 
+# The longest password of any route (R-REG-4, R-HARD-7): a longer one is refused before argon2
+# sees it, so that nobody can make the service hash kilobytes on every try.
+PASSWORD_MAX = 128
+PASSWORD_TOO_LONG = f"La contraseña no puede tener más de {PASSWORD_MAX} caracteres."
+
+
+def password_too_long(password: str) -> Problem:
+    return PASSWORD_TOO_LONG if len(password) > PASSWORD_MAX else None
+
 
 def check_password(password: str, *, user_id: str = "", document_number: str = "") -> Problem:
     if not password:
         return REQUIRED
     if len(password) < 8:
         return "La contraseña debe tener al menos 8 caracteres."
-    if len(password) > 128:
-        return "La contraseña no puede tener más de 128 caracteres."
+    if len(password) > PASSWORD_MAX:
+        return PASSWORD_TOO_LONG
     if not (any(c.isalpha() for c in password) and any(c.isdigit() for c in password)):
         return "La contraseña debe contener letras y números."
     lowered = password.lower()

@@ -36,6 +36,14 @@ Rule / Regla
    *Palabras juntas o separadas: si los nombres tienen distinto número de palabras, se comparan
    las letras de todo el nombre, en orden y sin espacios, con hasta 2 errores.*
 
+7. The new name must be a correction, under rules 1-6, of the name given at registration as well
+   as of the current one (R-HARD-5): ``Ana Torres`` → ``Ana Torres Carlos Mendoza`` passes (two
+   names added), but ``Carlos Mendoza`` after it does not, because it is not a correction of
+   ``Ana Torres``. A correction in several saves (``Jose Perez`` → ``José Perez`` →
+   ``José Pérez``) passes, each step being one of the registered name.
+   *El nombre nuevo debe ser una corrección del nombre actual y también del nombre con el que se
+   registró: no se puede llegar a otro nombre en varios cambios.*
+
 Anything else (a word replaced by a different one, ``Ana Torres`` → ``Carlos Mendoza``) is not a
 correction: NAME_CHANGE_NOT_ALLOWED, and the message points to deactivating and registering a new
 user.
@@ -165,3 +173,8 @@ def is_correction(old: str, new: str) -> bool:
         min(len(old_joined), len(new_joined)) >= 6
         and slips(old_joined, new_joined) <= MAX_JOINED_SLIPS
     )
+
+
+def is_allowed_change(registered: str, current: str, new: str) -> bool:
+    """Rule 7 (R-HARD-5): `new` corrects both the registered and the current name."""
+    return is_correction(current, new) and is_correction(registered, new)

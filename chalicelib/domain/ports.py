@@ -88,6 +88,10 @@ class User:
     must_recover_password: bool = False
     deactivation_reason: str | None = None
     deactivated_at: str | None = None
+    # The name given at registration, the second baseline of the name rule (R-HARD-5); never
+    # shown (not in PROFILE_FIELDS). None on an account registered before it was kept: see
+    # accounts.name_baseline.
+    registered_name: str | None = None
 
 
 # The editable part of a profile (R-MOD-5), in the form's order: what registration reads into a

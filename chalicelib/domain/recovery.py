@@ -167,8 +167,8 @@ def read_recovery(body: Mapping[str, Any]) -> RecoveryForm:
     problems = Problems()
     identifier = _read_identifier(body, problems)
     code = forms.read_text(body, "security_code", problems, fields.normalise_security_code)
-    new = forms.read_text(body, "new_password", problems, lambda v: v)
-    confirmation = forms.read_text(body, "new_password_confirmation", problems, lambda v: v)
+    new = forms.read_password_field(body, "new_password", problems)
+    confirmation = forms.read_text(body, "new_password_confirmation", problems, forms.verbatim)
     # R-REG-4; the rules that need the account (its document number) come once it is known.
     problems.add("new_password", fields.check_password(new, user_id=identifier.user_id))
     problems.add(

@@ -119,6 +119,7 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
         senae_email=f"{form.user_id}@{deps.senae_mail_domain}",
         created_at=now,
         updated_at=now,
+        registered_name=contact.name,
     )
     audit = AuditEvent(
         user.user_id, "REGISTERED", now, origin.source_ip, user_agent=origin.user_agent

@@ -54,14 +54,26 @@ def api(view: View) -> View:
     return wrapper
 
 
+JSON_ONLY = "Envíe los datos como JSON (Content-Type: application/json)."
+
+
 def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; anything else is a 400 in the api.md error shape."""
+    """The request's JSON object; anything else is a 400 in the api.md error shape.
+
+    R-HARD-7: the body must be declared `application/json` (parameters such as a charset are
+    fine); a missing type is refused too. A browser sends a cross-site POST without a CORS
+    preflight only with no type or a CORS-safelisted one (text/plain, form-urlencoded,
+    multipart), so no other web site can make its visitors' browsers request codes, send mail
+    or spend log-in tries here. Every view that takes a body reads it through this function
+    before any work (an authenticated one right after its session check). 400 VALIDATION_ERROR
+    rather than 415: one code for every malformed request (api.md allows either).
+    """
     raw = request.raw_body or b""
     if len(raw) > get_settings().max_body_bytes:
         raise errors.ValidationFailed("La solicitud es demasiado grande (máximo 64 KiB).")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if content_type and content_type != "application/json":
-        raise errors.ValidationFailed("Envíe los datos como JSON (Content-Type: application/json).")
+    if content_type != "application/json":
+        raise errors.ValidationFailed(JSON_ONLY)
     try:
         body = json.loads(raw.decode("utf-8")) if raw else None
         # A "\ud800" escape decodes to a lone surrogate, which cannot be encoded again (hashing a

@@ -75,6 +75,8 @@ class UserModel(Model):
     must_recover_password = BooleanAttribute(default=False)
     deactivation_reason = UnicodeAttribute(null=True)
     deactivated_at = UnicodeAttribute(null=True)
+    # The name given at registration (R-HARD-5); absent on accounts registered before it was kept.
+    registered_name = UnicodeAttribute(null=True)
     # Written only by the undo of an e-mail change (chalicelib/domain/recovery.py).
     email_undo_voids = ListAttribute(of=UndoVoidMap, null=True)
 
