@@ -73,6 +73,10 @@ class User:
     must_recover_password: bool = False
     deactivation_reason: str | None = None
     deactivated_at: str | None = None
+    # R-HARD-9: the undo links the account issued that may still be usable, and the version up
+    # to which the owner confirmed the e-mail changes (links of changes up to it are void).
+    email_undo_links: tuple[UndoLink, ...] = ()
+    email_undo_confirmed_through: int = 0
 
 
 # The editable part of a profile (R-MOD-5), in the form's order: what registration reads into a
@@ -227,6 +231,27 @@ class EmailUndo:
 
 
 @dataclass(frozen=True)
+class UndoLink:
+    """An undo link as the user item lists it while it may be used (R-HARD-9): the version its
+    change produced, when it expires, and the address it was mailed to. The token is not kept
+    here; the link's own item holds only its keyed hash."""
+
+    version: int
+    expires_at: int
+    old_email: str
+
+
+@dataclass(frozen=True)
+class EmailChangeConfirmation:
+    """The owner confirms the e-mail changes up to `version` (R-HARD-9): every undo link issued
+    so far stops working. One write, conditional on `version`, with its audit item."""
+
+    user_id: str
+    version: int
+    audit: AuditEvent
+
+
+@dataclass(frozen=True)
 class AccountChange:
     """Everything one save changes, written in one transaction conditional on `version`."""
 
@@ -243,6 +268,8 @@ class AccountChange:
     email: EmailMove | None = None
     # The one-time link to undo `email`, stored in the same transaction (issue 8).
     undo: EmailUndo | None = None
+    # The account's list of pending undo links after this change (R-HARD-9); None: unchanged.
+    undo_links: tuple[UndoLink, ...] | None = None
 
 
 class SessionStore(Protocol):
@@ -296,6 +323,11 @@ class AccountStore(Protocol):
         is no longer active or changed since it was read."""
         ...
 
+    def confirm_email_change(self, confirmation: EmailChangeConfirmation) -> None:
+        """Void every undo link issued up to `confirmation.version` and audit it, in one write;
+        StaleUpdate if the account changed since it was read (R-HARD-9)."""
+        ...
+
 
 # Password recovery and the undo of an e-mail change (issue 8) -----------------------------------
 
@@ -338,6 +370,10 @@ class EmailRestore:
     voids: tuple[UndoVoid, ...]
     token_hash: str
     audit: AuditEvent
+    # The version of the link used: the write is refused if the owner confirmed the changes up
+    # to it meanwhile (R-HARD-9). And the pending links once it and those it voids are gone.
+    link_version: int
+    undo_links: tuple[UndoLink, ...]
 
 
 class RecoveryStore(Protocol):
