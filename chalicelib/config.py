@@ -100,5 +100,6 @@ def get_settings() -> Settings:
         hash_key_parameter=os.environ.get("HASH_KEY_PARAMETER", ""),
         max_body_bytes=_int("MAX_BODY_BYTES", 64 * 1024),
         web_base_url=os.environ.get("WEB_BASE_URL", DEV_WEB_BASE_URL).strip().rstrip("/"),
-        email_undo_ttl_seconds=_int("EMAIL_UNDO_TTL_SECONDS", 7 * 24 * 3600),
+        # R-HARD-9: short enough that an old mailbox the owner left cannot wait long.
+        email_undo_ttl_seconds=_int("EMAIL_UNDO_TTL_SECONDS", 72 * 3600),
     )

@@ -28,11 +28,28 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+# Real credentials' companions: a session token or a profile would outlive the fake keys below
+# (an AWS_PROFILE naming a profile this machine lacks even stops botocore).
+_REAL_CREDENTIALS = (
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+)
+
+
 def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
-    """What the API process gets: the `local` stage plus the emulated AWS endpoint."""
+    """What the API process gets: the `local` stage's variables as defaults, every setting of
+    the calling shell over them (`LOG_LEVEL=DEBUG make run`), and what the stack must force:
+    the `local` stage and its tables, inside moto with fake credentials, linking to its pages."""
     stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
-    env = dict(os.environ)
-    env.update(stage["environment_variables"])
+    defaults: dict[str, str] = stage["environment_variables"]
+    env = {**defaults, **os.environ}
+    for name in _REAL_CREDENTIALS:
+        env.pop(name, None)
+    # The stage and the tables prepare_aws creates: a deployed stage's, exported in the shell,
+    # would make the API refuse to run without its hash key or look for tables moto lacks.
+    env.update({name: value for name, value in defaults.items() if _is_identity(name)})
     env.update(
         {
             "AWS_ENDPOINT_URL": moto_url,
@@ -49,6 +66,10 @@ def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
     # A fresh key per run: codes and sessions of a previous run are gone with moto anyway.
     env.setdefault("HASH_KEY", secrets.token_hex(32))
     return env
+
+
+def _is_identity(name: str) -> bool:
+    return name == "STAGE" or name.endswith("_TABLE")
 
 
 def prepare_aws(env: dict[str, str]) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 import botocore.endpoint
+import pytest
 import requests
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError
@@ -36,8 +37,7 @@ from chalicelib.config import get_settings
 from chalicelib.store.models import ALL_MODELS, create_tables
 from devstack.moto_server import MotoServer
 from devstack.run import local_environment
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT, STAGE_ENVIRONMENT
 
 
 def forget_aws_clients() -> None:
@@ -273,3 +273,64 @@ def install_backoff_recorder(monkeypatch: Any) -> BackoffRecorder:
     recorder = BackoffRecorder()
     monkeypatch.setattr(botocore.endpoint, "time", recorder)
     return recorder
+
+
+# --- the local stack's API server --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalApi:
+    url: str
+    log: Path
+
+
+@contextmanager
+def local_api(log_path: Path, shell: dict[str, str]) -> Iterator[LocalApi]:
+    """The API as `make run` starts it (devstack/run.py: moto, its tables, `python -m
+    devstack.api_server`), from a developer's shell that sets `shell`. The `dev` stage's values
+    tests/conftest.py exported for the in-process tests are not part of that shell."""
+    server = MotoServer(port=0).start()
+    requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in (*STAGE_ENVIRONMENT, "AWS_ENDPOINT_URL", "HASH_KEY"):
+            patch.delenv(name, raising=False)
+        for name, value in shell.items():
+            patch.setenv(name, value)
+        env = local_environment(server.url, "http://127.0.0.1:8080")
+    env["PYTHONUNBUFFERED"] = "1"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = log_path.open("wb")
+    api: subprocess.Popen[bytes] | None = None
+    try:
+        # Tables and sender as `make run` creates them, in a process of their own: this one's
+        # models are bound to the `dev` stage's tables.
+        subprocess.run(
+            [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
+             "prepare_aws(dict(os.environ))"],
+            cwd=ROOT, env=env, check=True, timeout=120,
+        )  # fmt: skip
+        api = subprocess.Popen(
+            [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
+             "127.0.0.1", "--port", str(port), "--no-autoreload"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert api.poll() is None, log_path.read_text()[-2000:]
+            try:
+                if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, "the API did not come up"
+            time.sleep(0.2)
+        yield LocalApi(url, log_path)
+    finally:
+        if api is not None:
+            os.killpg(api.pid, 15)
+            api.wait(timeout=10)
+        log.close()
+        server.stop()

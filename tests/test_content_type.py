@@ -159,6 +159,9 @@ SAMPLES: dict[tuple[str, str], Callable[[Any], Sample]] = {
     ("/v1/password-recovery/security-code", "POST"): _public({"user_id": "nadie.registrado"}),
     ("/v1/password-recovery", "POST"): _recovery,
     ("/v1/account/email-change/undo", "POST"): _undo,
+    ("/v1/account/email-change/confirmation", "POST"): _signed_in(
+        lambda client, token: {"password": "Otra2026clave"}
+    ),
 }
 
 

@@ -24,7 +24,7 @@ NOTICES: dict[str, Callable[[], messages.Mail]] = {
         "ana.torres", WHEN, IP, recover_link=RECOVER
     ),
     "e-mail replaced": lambda: messages.email_replaced(
-        "ana.torres", "nueva@example.org", WHEN, IP, undo_link=UNDO, undo_days=7
+        "ana.torres", "nueva@example.org", WHEN, IP, undo_link=UNDO, undo_lifetime="3 días"
     ),
     "e-mail restored": lambda: messages.email_restored(
         "ana.torres", WHEN, IP, recover_link=RECOVER
@@ -32,6 +32,7 @@ NOTICES: dict[str, Callable[[], messages.Mail]] = {
     "e-mail change undone": lambda: messages.email_change_undone(
         "ana.torres", "ana@example.org", WHEN, IP
     ),
+    "e-mail change confirmed": lambda: messages.email_change_confirmed("ana.torres", WHEN, IP),
     "deactivated": lambda: messages.deactivated("ana.torres", WHEN, IP),
     "locked": lambda: messages.account_locked(
         "ana.torres", WHEN, IP, failures=5, minutes=15, recover_link=RECOVER
@@ -62,7 +63,7 @@ def test_links_are_anchors_in_the_html_and_whole_lines_in_the_text(name: str) ->
 def test_the_replaced_notice_names_the_new_address_only_masked() -> None:
     _, text, html = NOTICES["e-mail replaced"]()
     assert "nu***@example.org" in text and "nueva@example.org" not in text + html
-    assert "7 días" in text and UNDO in text
+    assert "vence en 3 días" in text and UNDO in text
 
 
 def test_the_recovery_code_mail_shows_the_id_and_the_code_alone_on_its_line() -> None:

@@ -39,6 +39,7 @@ AUTHENTICATED = {
     ("/v1/account/email-availability", "POST"),
     ("/v1/account/security-code", "POST"),
     ("/v1/account/deactivation", "POST"),
+    ("/v1/account/email-change/confirmation", "POST"),
 }
 
 
@@ -125,6 +126,8 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         ("/v1/password-recovery/security-code", "POST"),
         ("/v1/password-recovery", "POST"),
         ("/v1/account/email-change/undo", "POST"),
+        # R-HARD-9: the owner confirms the change, voiding the pending undo links.
+        ("/v1/account/email-change/confirmation", "POST"),
     }
     assert documented_routes(document) == expected
 
@@ -307,6 +310,9 @@ def test_session_and_account_answers_conform_to_the_document(
         ),
         ("/v1/account/security-code", {"email": "n@example.com"}),
         ("/v1/account/deactivation", {"reason": "Ya no uso la cuenta.", "password": "Otra2026x"}),
+        ("/v1/account/email-change/confirmation", {"password": "Otra2026x"}),
+        ("/v1/account/email-change/confirmation", {"password": ""}),
+        ("/v1/account/email-change/confirmation", {"password": PASSWORD}),
     ):
         assert_conforms(document, path, "POST", post(client, path, body, **auth))
     editable = ("name", "country", "province", "city", "address", "phone1", "phone2")

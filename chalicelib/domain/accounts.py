@@ -28,11 +28,13 @@ from chalicelib.domain.ports import (
     ClaimStore,
     Clock,
     CodeStore,
+    EmailChangeConfirmation,
     EmailMove,
     EmailUndo,
     LoginState,
     Mailer,
     Origin,
+    UndoLink,
     User,
 )
 from chalicelib.domain.registration import (
@@ -49,6 +51,14 @@ SAME_ADDRESS = (
     "Este es el correo electrónico que ya tiene registrado. Para conservarlo, elija «Sí» en "
     "«¿Desea mantener el mismo correo electrónico?»."
 )
+CONFIRMED_MEANWHILE = (
+    "La cuenta cambió en este mismo momento. No se confirmó el cambio de correo electrónico: "
+    "intente nuevamente."
+)
+
+# The pending undo links the user item lists (R-HARD-9), newest kept: the count the
+# confirmation answers is of these, while the links it voids are all those issued before it.
+MAX_PENDING_LINKS = 50
 
 
 @dataclass
@@ -61,9 +71,10 @@ class AccountDeps:
     clock: Clock
     hash_key: bytes
     code_policy: security_codes.CodePolicy
-    # The security notices' links (issue 8): WEB_BASE_URL and the undo link's lifetime.
+    # The security notices' links (issue 8): WEB_BASE_URL and the undo link's lifetime
+    # (EMAIL_UNDO_TTL_SECONDS, R-HARD-9).
     web_base_url: str = ""
-    undo_ttl_seconds: int = 7 * 24 * 3600
+    undo_ttl_seconds: int = 72 * 3600
 
     @property
     def notices(self) -> Notices:
@@ -81,7 +92,8 @@ def profile(user: User) -> dict[str, Any]:
 
 
 def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
-    """The form's "verify" button (R-MOD-4); a wrong password counts toward the lock-out."""
+    """The form's "verify" button (R-MOD-4), and every account route that asks for the password
+    alone (R-HARD-9): a wrong one counts toward the lock-out (R-HARD-1)."""
     attempt = deps.gate.check(caller.user.user_id, password, caller.origin)
     deps.gate.succeed(attempt)
 
@@ -194,6 +206,7 @@ def _save(
         )
     undo_token: str | None = None
     if move is not None:
+        pending = pending_links(user, int(now_epoch))[-(MAX_PENDING_LINKS - 1) :]
         # The old address gets a one-time link that undoes this change (issue 8): 256 random
         # bits, of which only the keyed hash is stored, in the same transaction as the change.
         undo_token = tokens.new_token()
@@ -205,6 +218,14 @@ def _save(
                 old_email=user.email,
                 version=user.version + 1,
                 expires_at=int(now_epoch) + deps.undo_ttl_seconds,
+            ),
+            undo_links=(
+                *pending,
+                UndoLink(
+                    version=user.version + 1,
+                    expires_at=int(now_epoch) + deps.undo_ttl_seconds,
+                    old_email=user.email,
+                ),
             ),
         )
     if move is None:
@@ -298,3 +319,52 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
         deps.gate.release(attempt)
         raise
     deps.notices.deactivated(user, now_epoch, origin)
+
+
+# Confirmation of an e-mail change (R-HARD-9) ------------------------------------------------------
+
+
+def pending_links(user: User, now: int) -> tuple[UndoLink, ...]:
+    """The account's undo links that still work: not expired, not confirmed away. Used links and
+    those an undo voided leave the list in the undo's own write."""
+    return tuple(
+        link
+        for link in user.email_undo_links
+        if link.expires_at > now and link.version > user.email_undo_confirmed_through
+    )
+
+
+def confirm_email_change(deps: AccountDeps, caller: Caller, password: str) -> int:
+    """The owner, with the password, keeps the address they moved to: every undo link issued so
+    far stops working, so whoever reads an old mailbox cannot take the change back. Answers how
+    many were still usable; with none, nothing is written beyond what the password gate needs.
+
+    The write does not bump `version` (nothing of the profile changed, and an open modify form
+    must not turn stale), but is conditioned on it: a save or an undo committed since the read
+    makes it STALE_UPDATE, and an undo that read the account before it is refused (store)."""
+    check_password(deps, caller, password)
+    user, origin = caller.user, caller.origin
+    now = deps.clock()
+    pending = pending_links(user, int(now))
+    if not pending:
+        return 0
+    audit = AuditEvent(
+        user.user_id,
+        "EMAIL_CHANGE_CONFIRMED",
+        iso(now),
+        origin.source_ip,
+        fields=("email",),
+        detail=f"enlaces para deshacer el cambio anulados: {len(pending)}",
+        user_agent=origin.user_agent,
+    )
+    deps.accounts.confirm_email_change(EmailChangeConfirmation(user.user_id, user.version, audit))
+    # If the owner did not do this, whoever did knows the password: the old addresses are the
+    # one channel the owner may still read.
+    current = email_key(user.email)
+    addresses = [
+        address
+        for address in dict.fromkeys(link.old_email for link in pending)
+        if email_key(address) != current
+    ]
+    deps.notices.email_change_confirmed(user, addresses, now, origin)
+    return len(pending)

@@ -163,11 +163,20 @@ class LinkUsed(ApiError):
 
 
 class LinkExpired(ApiError):
+    """The lifetime is a setting (R-HARD-9): `expired_after` says the configured one."""
+
     code, status = "LINK_EXPIRED", 410
     default_message = (
-        "Este enlace venció: solo es válido durante 7 días después del cambio. Comuníquese con "
-        "el Servicio Nacional de Aduana del Ecuador si necesita ayuda."
+        "Este enlace venció. Comuníquese con el Servicio Nacional de Aduana del Ecuador si "
+        "necesita ayuda."
     )
+
+    @classmethod
+    def expired_after(cls, lifetime: str) -> LinkExpired:
+        return cls(
+            f"Este enlace venció: solo es válido durante {lifetime} después del cambio. "
+            "Comuníquese con el Servicio Nacional de Aduana del Ecuador si necesita ayuda."
+        )
 
 
 class MailUnavailable(ApiError):

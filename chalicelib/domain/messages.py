@@ -83,6 +83,20 @@ def mask_email(address: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
+def lifetime(seconds: int) -> str:
+    """How long a link lives, in words (R-HARD-9): in days or hours when it is a whole number
+    of them, else in whole minutes (rounded down) or seconds, so never more than it is."""
+    if seconds >= 86400 and seconds % 86400 == 0:
+        count, one, many = seconds // 86400, "día", "días"
+    elif seconds >= 3600 and seconds % 3600 == 0:
+        count, one, many = seconds // 3600, "hora", "horas"
+    elif seconds >= 60:
+        count, one, many = seconds // 60, "minuto", "minutos"
+    else:
+        count, one, many = seconds, "segundo", "segundos"
+    return f"{count} {one if count == 1 else many}"
+
+
 SUBJECT_EMAIL_REPLACED = "Ecuapass: su correo electrónico fue reemplazado"
 
 
@@ -93,7 +107,7 @@ def email_replaced(
     source_ip: str,
     *,
     undo_link: str | None = None,
-    undo_days: int = 7,
+    undo_lifetime: str = "",
 ) -> Mail:
     """R-MOD-6: to the *old* address, which no longer receives the account's mail; with the
     one-time link that undoes the change (issue 8)."""
@@ -108,7 +122,7 @@ def email_replaced(
         return _mail(SUBJECT_EMAIL_REPLACED, [*paragraphs, UNKNOWN_ACTION])
     paragraphs += [
         "Si usted NO hizo este cambio, restablezca su correo anterior con el siguiente enlace "
-        f"(sirve una sola vez y vence en {undo_days} días):",
+        f"(sirve una sola vez y vence en {undo_lifetime}):",
         undo_link,
         "Al usarlo, este correo vuelve a ser el de su cuenta, se cierran todas las sesiones "
         "abiertas (también la de quien hizo el cambio) y, antes de volver a ingresar, deberá "
@@ -239,6 +253,21 @@ def email_restored(user_id: str, when: str, source_ip: str, *, recover_link: str
             "de su correo y comuníquese con el Servicio Nacional de Aduana del Ecuador.",
         ],
         (recover_link,),
+    )
+
+
+def email_change_confirmed(user_id: str, when: str, source_ip: str) -> Mail:
+    """R-HARD-9: to an address whose undo link the confirmation voided."""
+    return _mail(
+        "Ecuapass: se confirmó el cambio de su correo electrónico",
+        [
+            f"Desde la cuenta del usuario {user_id} en el portal Ecuapass, con su contraseña, se "
+            "confirmó el cambio del correo electrónico personal. El enlace para restablecer el "
+            "correo anterior que se envió a esta dirección ya no funciona.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            "Si usted no lo confirmó, alguien conoce su contraseña y tomó su cuenta: "
+            "comuníquese de inmediato con el Servicio Nacional de Aduana del Ecuador.",
+        ],
     )
 
 

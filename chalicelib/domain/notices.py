@@ -17,8 +17,6 @@ from chalicelib.domain.ports import Mailer, Origin, User
 
 log = logging.getLogger(__name__)
 
-DAY = 24 * 3600
-
 
 @dataclass
 class Notices:
@@ -73,7 +71,7 @@ class Notices:
             messages.ecuador_time(when),
             origin.source_ip,
             undo_link=self.undo_link(undo_token) if undo_token else None,
-            undo_days=max(1, undo_ttl_seconds // DAY),
+            undo_lifetime=messages.lifetime(undo_ttl_seconds),
         )
         self.send(user.email, mail, user.user_id)
 
@@ -87,6 +85,16 @@ class Notices:
         if user.email.lower() != restored.lower():
             mail = messages.email_change_undone(user.user_id, restored, stamp, origin.source_ip)
             self.send(user.email, mail, user.user_id)
+
+    def email_change_confirmed(
+        self, user: User, addresses: list[str], when: float, origin: Origin
+    ) -> None:
+        """R-HARD-9: to each address whose undo link the owner's confirmation voided."""
+        mail = messages.email_change_confirmed(
+            user.user_id, messages.ecuador_time(when), origin.source_ip
+        )
+        for address in addresses:
+            self.send(address, mail, user.user_id)
 
     def deactivated(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.deactivated(user.user_id, messages.ecuador_time(when), origin.source_ip)

@@ -92,6 +92,10 @@ class User:
     # shown (not in PROFILE_FIELDS). None on an account registered before it was kept: see
     # accounts.name_baseline.
     registered_name: str | None = None
+    # R-HARD-9: the undo links the account issued that may still be usable, and the version up
+    # to which the owner confirmed the e-mail changes (links of changes up to it are void).
+    email_undo_links: tuple[UndoLink, ...] = ()
+    email_undo_confirmed_through: int = 0
 
 
 # The editable part of a profile (R-MOD-5), in the form's order: what registration reads into a
@@ -256,6 +260,27 @@ class EmailUndo:
 
 
 @dataclass(frozen=True)
+class UndoLink:
+    """An undo link as the user item lists it while it may be used (R-HARD-9): the version its
+    change produced, when it expires, and the address it was mailed to. The token is not kept
+    here; the link's own item holds only its keyed hash."""
+
+    version: int
+    expires_at: int
+    old_email: str
+
+
+@dataclass(frozen=True)
+class EmailChangeConfirmation:
+    """The owner confirms the e-mail changes up to `version` (R-HARD-9): every undo link issued
+    so far stops working. One write, conditional on `version`, with its audit item."""
+
+    user_id: str
+    version: int
+    audit: AuditEvent
+
+
+@dataclass(frozen=True)
 class AccountChange:
     """Everything one save changes, written in one transaction conditional on `version`."""
 
@@ -275,6 +300,8 @@ class AccountChange:
     # With a password change: the lock-out state its attempt was counted against. The save
     # clears the run of failures, conditional on no lock set since (R-HARD-1).
     login: LoginState | None = None
+    # The account's list of pending undo links after this change (R-HARD-9); None: unchanged.
+    undo_links: tuple[UndoLink, ...] | None = None
 
 
 class SessionStore(Protocol):
@@ -313,6 +340,11 @@ class AccountStore(Protocol):
     ) -> None:
         """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
         is no longer active, changed since it was read, or was locked since `login`."""
+        ...
+
+    def confirm_email_change(self, confirmation: EmailChangeConfirmation) -> None:
+        """Void every undo link issued up to `confirmation.version` and audit it, in one write;
+        StaleUpdate if the account changed since it was read (R-HARD-9)."""
         ...
 
 
@@ -357,6 +389,10 @@ class EmailRestore:
     voids: tuple[UndoVoid, ...]
     token_hash: str
     audit: AuditEvent
+    # The version of the link used: the write is refused if the owner confirmed the changes up
+    # to it meanwhile (R-HARD-9). And the pending links once it and those it voids are gone.
+    link_version: int
+    undo_links: tuple[UndoLink, ...]
 
 
 class RecoveryStore(Protocol):

@@ -15,7 +15,8 @@ Forgotten password
 
 Undo of an e-mail change
 - Each e-mail change mails the *old* address a one-time link (256 random bits; only its keyed
-  hash is stored, beside the change, in the same transaction) valid 7 days.
+  hash is stored, beside the change, in the same transaction) valid EMAIL_UNDO_TTL_SECONDS
+  (default 72 hours, R-HARD-9).
 - Using it puts the old address back (taking the EMAIL claim of whatever address the account has
   now, so a second change by an intruder does not defeat it), ends every session, and requires
   a password recovery - whose code then goes to the restored address - before the next log-in.
@@ -23,6 +24,9 @@ Undo of an e-mail change
   `k` voids every link issued after it and before the undo: an intruder who changed the address
   twice cannot use the link mailed to their own first address to take the account back, while
   the owner's older link keeps working even if the intruder's was used first.
+- The owner, signed in with the password, can confirm the change (R-HARD-9,
+  accounts.confirm_email_change): every link issued up to that version stops working, so an old
+  mailbox the owner moved away from cannot take the account back.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import errors, fields, forms, messages, passwords, security_codes
-from chalicelib.domain.accounts import undo_token_hash
+from chalicelib.domain.accounts import pending_links, undo_token_hash
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import (
@@ -95,6 +99,11 @@ LINK_UNKNOWN = (
 LINK_SUPERSEDED = (
     "Este enlace ya no es válido: la cuenta ya fue restablecida con un enlace anterior. Si no "
     "puede ingresar, use «¿Olvidó su contraseña?»."
+)
+LINK_CONFIRMED = (
+    "Este enlace ya no es válido: el titular de la cuenta confirmó el cambio de correo "
+    "electrónico, con su contraseña, después de enviarlo. Si usted no lo confirmó, comuníquese "
+    "con el Servicio Nacional de Aduana del Ecuador."
 )
 UNDO_ON_DEACTIVATED = (
     "La cuenta fue dada de baja y no puede restablecerse. Su documento y su correo electrónico "
@@ -336,7 +345,9 @@ def undo_email_change(deps: RecoveryDeps, token: str, origin: Origin) -> None:
         raise errors.LinkUsed()
     now = int(deps.clock())
     if now >= undo.expires_at:
-        raise errors.LinkExpired()
+        raise errors.LinkExpired.expired_after(messages.lifetime(deps.undo_ttl_seconds))
+    if undo.version <= user.email_undo_confirmed_through:
+        raise errors.LinkExpired(LINK_CONFIRMED)
     if any(void.after < undo.version <= void.through for void in voids):
         raise errors.LinkExpired(LINK_SUPERSEDED)
     if user.status != STATUS_ACTIVE:
@@ -358,6 +369,11 @@ def undo_email_change(deps: RecoveryDeps, token: str, origin: Origin) -> None:
             restored_key=restored_key,
             voids=(*kept, void),
             token_hash=undo.token_hash,
+            link_version=undo.version,
+            # This link is spent and those after it are void: the older ones stay pending.
+            undo_links=tuple(
+                link for link in pending_links(user, now) if link.version < undo.version
+            ),
             audit=AuditEvent(
                 user.user_id,
                 "EMAIL_CHANGE_UNDONE",

@@ -65,6 +65,16 @@ def security_code(caller: Caller) -> Response:
     return code_issued(accounts.request_email_change_code(runtime().accounts(), caller, email))
 
 
+@_route("/v1/account/email-change/confirmation", "POST")
+@api
+@signed_in
+def confirm_email_change(caller: Caller) -> Response:
+    """R-HARD-9: the owner keeps the new address; every pending undo link stops working."""
+    password = account_forms.read_password(json_body(bp.current_request), "password")
+    voided = accounts.confirm_email_change(runtime().accounts(), caller, password)
+    return json_response({"undo_links_voided": voided})
+
+
 @_route("/v1/account/deactivation", "POST")
 @api
 @signed_in

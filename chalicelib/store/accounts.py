@@ -14,6 +14,7 @@ from pynamodb.expressions.condition import Condition, size
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import errors
+from chalicelib.domain.accounts import CONFIRMED_MEANWHILE
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import Counted, login_state
 from chalicelib.domain.ports import (
@@ -21,6 +22,7 @@ from chalicelib.domain.ports import (
     STATUS_DEACTIVATED,
     AccountChange,
     AuditEvent,
+    EmailChangeConfirmation,
     LoginState,
     Session,
     User,
@@ -36,7 +38,7 @@ from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
 from chalicelib.store.transactions import labelled_write, move_claim, released
-from chalicelib.store.undo import undo_model
+from chalicelib.store.undo import links_value, undo_model
 from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection, to_user
 
 log = logging.getLogger(__name__)
@@ -222,6 +224,8 @@ class DynamoAccountStore:
         condition = (UserModel.version == change.version) & (UserModel.status == STATUS_ACTIVE)
         if change.login is not None:
             condition = condition & _no_lock_since(change.login)
+        if change.undo_links is not None:
+            user_actions.append(UserModel.email_undo_links.set(links_value(change.undo_links)))
         with labelled_write(_change_refused) as tx:
             tx.update("user", UserModel(change.user_id), actions=user_actions, condition=condition)
             if change.keep_session is not None and change.session_epoch is not None:
@@ -278,6 +282,23 @@ class DynamoAccountStore:
             tx.delete("document", document, condition=document_condition)
             tx.delete("email", email, condition=email_condition)
             tx.save("audit", audit_item(audit))
+
+    def confirm_email_change(self, confirmation: EmailChangeConfirmation) -> None:
+        """R-HARD-9: links of changes up to this version are void; none is pending any more.
+        The version is not bumped (an open modify form stays valid), but conditioned on, so a
+        save or an undo committed meanwhile is never overwritten."""
+        with labelled_write(lambda _: errors.StaleUpdate(CONFIRMED_MEANWHILE)) as tx:
+            tx.update(
+                "user",
+                UserModel(confirmation.user_id),
+                actions=[
+                    UserModel.email_undo_confirmed_through.set(confirmation.version),
+                    UserModel.email_undo_links.set([]),
+                ],
+                condition=(UserModel.version == confirmation.version)
+                & (UserModel.status == STATUS_ACTIVE),
+            )
+            tx.save("audit", audit_item(confirmation.audit))
 
 
 def _deactivation_refused(failed: set[str]) -> errors.ApiError:

@@ -44,6 +44,14 @@ class UndoVoidMap(MapAttribute):  # type: ignore[type-arg]
     until = NumberAttribute()
 
 
+class UndoLinkMap(MapAttribute):  # type: ignore[type-arg]
+    """An undo link that may still be used (R-HARD-9): chalicelib.domain.ports.UndoLink."""
+
+    version = NumberAttribute()
+    expires_at = NumberAttribute()
+    old_email = UnicodeAttribute()
+
+
 class UserModel(Model):
     class Meta(_Meta):
         table_name = _settings.users_table
@@ -79,6 +87,9 @@ class UserModel(Model):
     registered_name = UnicodeAttribute(null=True)
     # Written only by the undo of an e-mail change (chalicelib/domain/recovery.py).
     email_undo_voids = ListAttribute(of=UndoVoidMap, null=True)
+    # Written by an e-mail change, its undo and the owner's confirmation (R-HARD-9).
+    email_undo_links = ListAttribute(of=UndoLinkMap, null=True)
+    email_undo_confirmed_through = NumberAttribute(null=True)
 
 
 class ClaimModel(Model):

@@ -30,7 +30,7 @@ from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import EmailUndoModel, UserModel
 from chalicelib.store.transactions import labelled_write, move_claim
-from chalicelib.store.undo import to_undo, undo_key, voids_of, voids_value
+from chalicelib.store.undo import links_value, to_undo, undo_key, voids_of, voids_value
 from chalicelib.store.users import to_user
 
 log = logging.getLogger(__name__)
@@ -106,11 +106,18 @@ class DynamoRecoveryStore:
                     UserModel.session_epoch.add(1),
                     UserModel.must_recover_password.set(True),
                     UserModel.email_undo_voids.set(voids_value(restore.voids)),
+                    UserModel.email_undo_links.set(links_value(restore.undo_links)),
                     UserModel.updated_at.set(restore.updated_at),
                     UserModel.version.add(1),
                 ],
+                # The confirmation does not move the version: an owner's confirmation of this
+                # link's change, committed since the read, refuses the undo (R-HARD-9).
                 condition=(UserModel.version == restore.version)
-                & (UserModel.status == STATUS_ACTIVE),
+                & (UserModel.status == STATUS_ACTIVE)
+                & (
+                    UserModel.email_undo_confirmed_through.does_not_exist()
+                    | (UserModel.email_undo_confirmed_through < restore.link_version)
+                ),
             )
             if restore.released_key is not None:
                 move_claim(

@@ -1,5 +1,6 @@
-"""Undo-link items (issue 8): `UNDO#<keyed hash>` in the codes table, and the voided ranges of
-links kept on the user item."""
+"""Undo-link items (issue 8): `UNDO#<keyed hash>` in the codes table; and what the user item
+keeps about them: the voided ranges of links, the list of links that may still be used and the
+version up to which the owner confirmed the changes (R-HARD-9)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.ports import EmailUndo, UndoVoid
-from chalicelib.store.models import EmailUndoModel, UndoVoidMap, UserModel
+from chalicelib.domain.ports import EmailUndo, UndoLink, UndoVoid
+from chalicelib.store.models import EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
 
 # An expired link is kept this long past its expiry, so it answers 410 (expired) rather than
 # 404 (unknown); DynamoDB's TTL removes it some time after that.
@@ -53,3 +54,21 @@ def voids_of(item: UserModel) -> list[UndoVoid]:
 
 def voids_value(voids: tuple[UndoVoid, ...]) -> list[Any]:
     return [UndoVoidMap(after=v.after, through=v.through, until=v.until) for v in voids]
+
+
+def links_of(item: UserModel) -> tuple[UndoLink, ...]:
+    return tuple(
+        UndoLink(version=int(v.version), expires_at=int(v.expires_at), old_email=v.old_email)
+        for v in item.email_undo_links or []
+    )
+
+
+def links_value(links: tuple[UndoLink, ...]) -> list[Any]:
+    return [
+        UndoLinkMap(version=v.version, expires_at=v.expires_at, old_email=v.old_email)
+        for v in links
+    ]
+
+
+def confirmed_through(item: UserModel) -> int:
+    return int(item.email_undo_confirmed_through or 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
@@ -25,8 +26,12 @@ from chalicelib.store.codes import consumed
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import ClaimModel, UserModel
 from chalicelib.store.retries import retry_transaction_conflicts
+from chalicelib.store.undo import confirmed_through, links_of
 
-_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User))
+# What the user item keeps about undo links (R-HARD-9) is converted apart, and a new account has
+# none of it.
+_UNDO_FIELDS = ("email_undo_links", "email_undo_confirmed_through")
+_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name not in _UNDO_FIELDS)
 
 
 def to_model(user: User) -> UserModel:
@@ -34,7 +39,9 @@ def to_model(user: User) -> UserModel:
 
 
 def to_user(item: UserModel) -> User:
-    values = {name: getattr(item, name) for name in _USER_FIELDS}
+    values: dict[str, Any] = {name: getattr(item, name) for name in _USER_FIELDS}
+    values["email_undo_links"] = links_of(item)
+    values["email_undo_confirmed_through"] = confirmed_through(item)
     values["version"] = int(values["version"])
     values["session_epoch"] = int(values["session_epoch"])
     values["locked_until"] = int(values["locked_until"])
