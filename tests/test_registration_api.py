@@ -14,13 +14,24 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain import errors, forms, passwords, registration
+from chalicelib.domain import errors, forms, passwords, registration, reserved_ids
 from chalicelib.domain.fields import normalise_email
 from chalicelib.domain.ports import Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
 from tests.conftest import FakeClock, last_code, mails_to
-from tests.helpers import Answer, call, cedula, post, register, registration_body, request_code
+from tests.helpers import (
+    Answer,
+    aws_calls,
+    bearer,
+    call,
+    cedula,
+    log_in,
+    post,
+    register,
+    registration_body,
+    request_code,
+)
 
 CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
 POST_ROUTES = [
@@ -602,6 +613,67 @@ def test_id_conflict_is_reported_before_document_and_email(client: Any) -> None:
     body = with_code(client, 2, user_id="juan.perez1", document_number=cedula(1))
     ClaimModel("EMAIL#juan.perez2@example.com", owner="otro.usuario").save()
     assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+
+
+# Reserved IDs (R-HARD-2) -------------------------------------------------------------------------
+
+RESERVED_ANSWER = {"available": False, "reason": "RESERVED", "message": reserved_ids.MESSAGE}
+
+
+@pytest.mark.parametrize(
+    "user_id", ["admin", "Postmaster", "no.reply", "mailer_daemon", "senae", " Soporte ", "root1"]
+)
+def test_a_reserved_id_is_unavailable_with_its_reason_and_no_aws_call_r_hard_2(
+    client: Any, user_id: str
+) -> None:
+    with aws_calls() as calls:
+        answer = post(client, "/v1/registration/user-id-availability", {"user_id": user_id})
+    assert (answer.status, answer.body) == (200, RESERVED_ANSWER)
+    assert calls == []
+
+
+def test_registration_with_a_reserved_id_is_409_user_id_taken_before_the_code_r_hard_2(
+    client: Any,
+) -> None:
+    """Reported as the availability check reports it, before the code is tried: a wrong code
+    spends no try, and the right one stays usable for another ID."""
+    body = with_code(client, 1, user_id="Admin")
+    for code in (wrong_code(body["security_code"]), body["security_code"]):
+        error = assert_error(
+            post(client, "/v1/registration", {**body, "security_code": code}),
+            409,
+            "USER_ID_TAKEN",
+        )
+        assert error["fields"] == {"user_id": reserved_ids.MESSAGE}
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    [code_item] = list(CodeModel.scan())
+    assert (code_item.attempts, code_item.used) == (0, False)
+    assert post(client, "/v1/registration", {**body, "user_id": "juan.perez1"}).status == 201
+
+
+def test_log_in_with_a_reserved_id_answers_as_any_unknown_id_r_hard_2(client: Any) -> None:
+    with aws_calls() as unknown_calls:
+        unknown = log_in(client, "nadie.registrado", "Otra2026clave")
+    with aws_calls() as reserved_calls:
+        reserved = log_in(client, "admin", "Otra2026clave")
+    assert (reserved.status, reserved.body) == (unknown.status, unknown.body)
+    assert reserved.error["code"] == "INVALID_CREDENTIALS"
+    assert [c.split(":")[1] for c in reserved_calls] == [c.split(":")[1] for c in unknown_calls]
+
+
+def test_an_account_that_already_holds_a_reserved_id_keeps_working_r_hard_2(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ID registered before the list named it: the list only refuses new registrations."""
+    with monkeypatch.context() as before_the_list:
+        before_the_list.setattr(reserved_ids, "is_reserved", lambda user_id: False)
+        assert register(client, 1, user_id="soporte").status == 201
+    answer = log_in(client, "soporte")
+    assert answer.status == 201, answer.body
+    token = answer.body["token"]
+    assert call(client, "GET", "/v1/account", **bearer(token)).body["user_id"] == "soporte"
+    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "soporte"})
+    assert answer.body == RESERVED_ANSWER
 
 
 # Malformed requests: 400 in the error shape, never a 500 (api.md "Statuses") ------------------

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chalicelib.domain import errors, messages, passwords, security_codes
+from chalicelib.domain import errors, messages, passwords, reserved_ids, security_codes
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.forms import RegistrationForm
 from chalicelib.domain.ports import (
@@ -100,6 +100,10 @@ def request_registration_code(deps: RegistrationDeps, email: str) -> security_co
 
 
 def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
+    if reserved_ids.is_reserved(form.user_id):
+        # Unavailable, as the availability check says (R-HARD-2): 409 like a taken ID, and
+        # before the code, so that no try is spent and the code still serves another ID.
+        raise errors.UserIdTaken(reserved_ids.MESSAGE, fields={"user_id": reserved_ids.MESSAGE})
     key = email_key(form.email)
     record = security_codes.check_code_with(
         deps, deps.codes.get(key, PURPOSE_REGISTRATION), form.security_code
