@@ -14,13 +14,14 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain import errors, forms, passwords, registration, reserved_ids
+from chalicelib.domain import errors, fields, forms, passwords, registration, reserved_ids
 from chalicelib.domain.fields import normalise_email
 from chalicelib.domain.ports import Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
-from tests.conftest import FakeClock, last_code, mails_to
+from tests.conftest import FakeClock, last_code, mails_to, outbox
 from tests.helpers import (
+    SAME_ADDRESS,
     Answer,
     aws_calls,
     bearer,
@@ -674,6 +675,127 @@ def test_an_account_that_already_holds_a_reserved_id_keeps_working_r_hard_2(
     assert call(client, "GET", "/v1/account", **bearer(token)).body["user_id"] == "soporte"
     answer = post(client, "/v1/registration/user-id-availability", {"user_id": "soporte"})
     assert answer.body == RESERVED_ANSWER
+
+
+# One canonical address; throttles by mailbox (R-HARD-3) -------------------------------------------
+
+NO_ACCOUNTS = {"users": 0, "claims": 0, "audit": 0}
+
+
+def email_pair(address: str) -> dict[str, str]:
+    return {"email": address, "email_confirmation": address}
+
+
+@pytest.mark.parametrize(("first", "second", "key"), SAME_ADDRESS)
+def test_a_second_spelling_of_a_registered_address_is_unavailable_r_hard_3(
+    client: Any, first: str, second: str, key: str
+) -> None:
+    body = with_code(client, 1, **email_pair(first))
+    assert post(client, "/v1/registration", body).status == 201
+    assert claims()[f"EMAIL#{key}"] == "juan.perez1"
+    answer = post(client, "/v1/registration/email-availability", email_pair(second))
+    assert (answer.status, answer.body) == (200, {"available": False})
+    assert_error(request_code(client, second), 409, "EMAIL_TAKEN")
+
+
+@pytest.mark.parametrize(("first", "second", "key"), SAME_ADDRESS)
+def test_a_second_spelling_registered_meanwhile_is_email_taken_r_hard_3(
+    client: Any, first: str, second: str, key: str
+) -> None:
+    """The account of `first` committed after the code of `second` was mailed: the claim the
+    registration writes is the same one."""
+    body = with_code(client, 2, **email_pair(second))
+    ClaimModel(f"EMAIL#{key}", owner="juan.perez1").save()
+    assert_error(post(client, "/v1/registration", body), 409, "EMAIL_TAKEN")
+    assert counts() == {"users": 0, "claims": 1, "audit": 0}
+
+
+def test_the_stored_and_mailed_address_has_the_ascii_domain_ses_delivers_to_r_hard_3(
+    client: Any,
+) -> None:
+    body = registration_body(1, **email_pair("Same@Exämple.com"))
+    assert request_code(client, body["email"]).status == 202
+    [mail] = outbox()
+    assert mail.destinations["ToAddresses"] == ["Same@xn--exmple-cua.com"]
+    body["security_code"] = last_code("Same@xn--exmple-cua.com")
+    assert post(client, "/v1/registration", body).status == 201
+    assert UserModel.get("juan.perez1").email == "Same@xn--exmple-cua.com"
+    assert claims()["EMAIL#same@xn--exmple-cua.com"] == "juan.perez1"
+
+
+@pytest.mark.parametrize(
+    "address", ["jos\u00e9@example.com", "jose\u0301@example.com", "ａna@x.ec"]
+)
+def test_an_address_whose_local_part_is_not_ascii_is_refused_before_any_aws_call_r_hard_3(
+    client: Any, address: str
+) -> None:
+    with aws_calls() as calls:
+        answers = [
+            post(client, "/v1/registration/email-availability", email_pair(address)),
+            request_code(client, address),
+            post(client, "/v1/registration", registration_body(1, **email_pair(address))),
+        ]
+    for answer in answers:
+        error = assert_error(answer, 400, "VALIDATION_ERROR")
+        assert error["fields"]["email"] == fields.NON_ASCII_LOCAL_PART
+    assert calls == []
+
+
+def test_tagged_addresses_share_the_code_budget_of_their_mailbox_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    """`ana+0@` … `ana+4@` within a minute: one code; after that, five an hour between them."""
+    answers = [request_code(client, f"ana+{n}@x.ec") for n in range(5)]
+    assert [answer.status for answer in answers] == [202, 429, 429, 429, 429]
+    assert all(a.error["code"] == "TOO_MANY_REQUESTS" for a in answers[1:])
+    assert len(outbox()) == 1
+    for n in range(1, 5):
+        clock.advance(60)
+        assert request_code(client, f"ana+{n}@x.ec").status == 202
+    clock.advance(60)
+    for address in ("ana+5@x.ec", "ana@x.ec", "ANA+0@X.EC"):
+        answer = request_code(client, address)
+        assert_error(answer, 429, "TOO_MANY_REQUESTS")
+        assert answer.headers["Retry-After"] == str(3600 - 300)
+    assert len(outbox()) == 5
+
+
+def test_a_code_mailed_to_a_tagged_address_does_not_register_another_r_hard_3(
+    client: Any,
+) -> None:
+    body = with_code(client, 1, **email_pair("ana+1@x.ec"))
+    for other in ("ana@x.ec", "ana+2@x.ec"):
+        answer = post(client, "/v1/registration", {**body, **email_pair(other)})
+        assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert counts() == NO_ACCOUNTS
+    [code_item] = list(CodeModel.scan())
+    assert (code_item.attempts, code_item.used) == (0, False)
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_a_request_for_a_tagged_address_replaces_the_code_of_its_mailbox_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    """A new request replaces the previous code (R-REG-11), and the mailbox has one."""
+    plain = with_code(client, 1, **email_pair("ana@x.ec"))
+    clock.advance(60)
+    tagged = with_code(client, 1, **email_pair("ana+1@x.ec"))
+    assert_error(post(client, "/v1/registration", plain), 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert post(client, "/v1/registration", tagged).status == 201
+
+
+def test_uniqueness_stays_by_the_exact_address_with_its_tag_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    assert (
+        post(client, "/v1/registration", with_code(client, 1, **email_pair("ana@x.ec"))).status
+        == 201
+    )
+    clock.advance(60)
+    tagged = with_code(client, 2, **email_pair("Ana+1@x.ec"))
+    assert post(client, "/v1/registration", tagged).status == 201
+    assert claims()["EMAIL#ana@x.ec"] == "juan.perez1"
+    assert claims()["EMAIL#ana+1@x.ec"] == "juan.perez2"
 
 
 # Malformed requests: 400 in the error shape, never a 500 (api.md "Statuses") ------------------

@@ -35,6 +35,7 @@ from chalicelib.domain.ports import (
     User,
 )
 from chalicelib.domain.registration import (
+    address_code,
     code_and_holder,
     email_available,
     iso,
@@ -131,7 +132,7 @@ def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -
     move: EmailMove | None = None
     if form.email is not None:
         new_key = email_key(form.email)
-        record = deps.codes.get(new_key, PURPOSE_EMAIL_CHANGE)
+        record = address_code(deps.codes, form.email, PURPOSE_EMAIL_CHANGE)
         checked = security_codes.check_code_with(deps, record, form.security_code)
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email

@@ -32,7 +32,12 @@ def email_claim(email_key: str) -> str:
 
 @dataclass
 class CodeRecord:
-    """A security code for one address and purpose; only its keyed hash is kept."""
+    """A security code for one mailbox and purpose; only its keyed hash is kept.
+
+    `email_key` is the mailbox (`fields.mailbox_key`), so that the throttles on `sends` count
+    by mailbox (R-HARD-3); `sent_to` is the exact address key the code was mailed to, the only
+    one it proves. A record that names none (written before R-HARD-3) went to its mailbox.
+    """
 
     email_key: str
     purpose: str
@@ -43,6 +48,10 @@ class CodeRecord:
     used: bool = False
     # Version of the stored item this record was read from (0: none), for conditional writes.
     revision: int = 0
+    sent_to: str = ""
+
+    def __post_init__(self) -> None:
+        self.sent_to = self.sent_to or self.email_key
 
 
 @dataclass

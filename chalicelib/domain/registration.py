@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from chalicelib.domain import errors, messages, passwords, reserved_ids, security_codes
-from chalicelib.domain.fields import email_key
+from chalicelib.domain.fields import email_key, mailbox_key
 from chalicelib.domain.forms import RegistrationForm
 from chalicelib.domain.ports import (
     CONTACT_FIELDS,
@@ -63,11 +63,19 @@ def email_available(claims: ClaimStore, email: str, *, owner: str | None = None)
 def code_and_holder(
     codes: CodeStore, email: str, purpose: str
 ) -> tuple[CodeRecord | None, str | None]:
-    """The address's previous code for `purpose` and who holds its claim, in one read: a code
-    request checks that the address is free (R-REG-10) and throttles on the code's send history
-    (R-REG-11), and one DynamoDB call is cheaper than two."""
-    key = email_key(email)
-    return codes.get_with_owner(key, purpose, email_claim(key))
+    """The mailbox's previous code for `purpose` and who holds the address's claim, in one
+    read: a code request checks that the address is free (R-REG-10) and throttles on the code's
+    send history (R-REG-11), and one DynamoDB call is cheaper than two. The code item is the
+    mailbox's, so `ana+1@` and `ana@` share one budget; the claim is the exact address's
+    (R-HARD-3)."""
+    return codes.get_with_owner(mailbox_key(email), purpose, email_claim(email_key(email)))
+
+
+def address_code(codes: CodeStore, email: str, purpose: str) -> CodeRecord | None:
+    """The mailbox's code for `purpose` if it was mailed to this very address, else None (never
+    requested): a code sent to `ana+1@` proves nothing about `ana@` (R-HARD-3)."""
+    record = codes.get(mailbox_key(email), purpose)
+    return record if record is not None and record.sent_to == email_key(email) else None
 
 
 def issue_address_code(
@@ -80,7 +88,7 @@ def issue_address_code(
     under R-REG-11's rules."""
     return security_codes.issue_code(
         email=email,
-        email_key=email_key(email),
+        email_key=mailbox_key(email),
         purpose=purpose,
         codes=deps.codes,
         mailer=deps.mailer,
@@ -89,6 +97,7 @@ def issue_address_code(
         policy=deps.code_policy,
         render=messages.security_code,
         previous=previous,
+        sent_to=email_key(email),
     )
 
 
@@ -104,9 +113,8 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
         # Unavailable, as the availability check says (R-HARD-2): 409 like a taken ID, and
         # before the code, so that no try is spent and the code still serves another ID.
         raise errors.UserIdTaken(reserved_ids.MESSAGE, fields={"user_id": reserved_ids.MESSAGE})
-    key = email_key(form.email)
     record = security_codes.check_code_with(
-        deps, deps.codes.get(key, PURPOSE_REGISTRATION), form.security_code
+        deps, address_code(deps.codes, form.email, PURPOSE_REGISTRATION), form.security_code
     )
     now = iso(deps.clock())
     contact = form.contact

@@ -87,13 +87,15 @@ def issue_code(
     policy: CodePolicy,
     render: CodeMail,
     previous: CodeRecord | Unread | None = UNREAD,
+    sent_to: str = "",
 ) -> CodeIssued:
     """Store a fresh code (replacing any previous one), then mail it.
 
     If the mail fails the stored item is put back without a usable code and without this send
     in its history, so nothing usable is left and an immediate retry is not throttled.
     `previous` is the stored code when the caller already read it (`CodeStore.get_with_owner`),
-    so that it is not read twice.
+    so that it is not read twice. `sent_to` is the exact address key when `email_key` is its
+    mailbox (R-HARD-3).
     """
     now = int(clock())
     if isinstance(previous, Unread):
@@ -109,6 +111,7 @@ def issue_code(
         sends=[*sends, now],
         used=False,
         revision=previous.revision if previous else 0,
+        sent_to=sent_to,
     )
     try:
         stored = codes.put(record)

@@ -28,6 +28,7 @@ def _to_record(item: CodeModel, email_key: str, purpose: str) -> CodeRecord:
         sends=[int(t) for t in item.sends or []],
         used=bool(item.used),
         revision=int(item.revision),
+        sent_to=item.sent_to or "",
     )
 
 
@@ -84,6 +85,7 @@ class DynamoCodeStore:
             used=record.used,
             revision=record.revision + 1,
             purge_at=max(record.expires_at, last_send + HOUR),
+            sent_to=record.sent_to,
         )
         with dynamodb_unavailable():
             try:
