@@ -760,6 +760,19 @@ def test_tagged_addresses_share_the_code_budget_of_their_mailbox_r_hard_3(
     assert len(outbox()) == 5
 
 
+def test_a_tagged_code_request_costs_one_read_one_put_and_one_mail_r_hard_3(client: Any) -> None:
+    """The mailbox's budget and the address's claim come in the one BatchGetItem; the
+    UpdateItem is the source address's counter (RATE_LIMITS_PER_IP)."""
+    with aws_calls() as calls:
+        assert request_code(client, "ana+1@x.ec").status == 202
+    assert calls == [
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "ses:SendEmail",
+    ]
+
+
 def test_a_code_mailed_to_a_tagged_address_does_not_register_another_r_hard_3(
     client: Any,
 ) -> None:
