@@ -756,6 +756,34 @@ def test_codes_of_registration_and_of_email_change_are_kept_apart(
     assert answer.error["code"] == "SECURITY_CODE_NOT_REQUESTED"
 
 
+def test_an_email_change_code_proves_only_the_address_it_was_mailed_to_r_hard_3(
+    client: Any, token: str, profile: dict[str, Any]
+) -> None:
+    """Codes are kept per mailbox: the one mailed to `juan.nuevo+1@` cannot move the account
+    to `juan.nuevo@`, which never got one."""
+    tagged = "juan.nuevo+1@example.com"
+    assert account_post(client, token, "security-code", {"email": tagged}).status == 202
+    before = user_item()
+    body = new_email_body(profile, NEW_EMAIL, last_code(tagged))
+    assert put(client, token, body).error["code"] == "SECURITY_CODE_NOT_REQUESTED"
+    assert user_item() == before
+    answer = put(client, token, new_email_body(profile, tagged, last_code(tagged)))
+    assert answer.status == 200, answer.body
+    assert claim_owner(f"EMAIL#{tagged}") == "juan.perez1"
+
+
+def test_another_spelling_of_an_address_of_another_account_is_taken_r_hard_3(
+    client: Any, token: str
+) -> None:
+    taken = "same@xn--exmple-cua.com"
+    assert register(client, 2, email=taken, email_confirmation=taken).status == 201
+    for spelling in ("same@exämple.com", "SAME@EXA\u0308MPLE.COM"):
+        pair = {"email": spelling, "email_confirmation": spelling}
+        assert account_post(client, token, "email-availability", pair).body == {"available": False}
+        answer = account_post(client, token, "security-code", {"email": spelling})
+        assert answer.error["code"] == "EMAIL_TAKEN"
+
+
 def test_an_address_taken_after_its_code_was_sent_is_refused_whole_r_mod_7(
     client: Any, token: str, profile: dict[str, Any], clock: Any
 ) -> None:

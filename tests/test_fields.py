@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.domain import errors, fields, forms
 from chalicelib.domain.fields import REQUIRED
+from tests.helpers import SAME_ADDRESS
 
 # R-REG-1 ID.usuario ----------------------------------------------------------------------------
 
@@ -423,6 +424,80 @@ def test_email_confirmation_must_match_ignoring_case() -> None:
     assert fields.check_email_confirmation("Ana@Example.com", "ana@EXAMPLE.COM") is None
     assert fields.check_email_confirmation("ana@example.com", "ana@example.org") is not None
     assert fields.check_email_confirmation("ana@example.com", "") == REQUIRED
+
+
+# R-HARD-3 one canonical address per mailbox ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("one", "other", "key"), SAME_ADDRESS)
+def test_two_spellings_of_one_address_have_one_key_r_hard_3(one: str, other: str, key: str) -> None:
+    assert fields.email_key(one) == fields.email_key(other) == key
+    assert fields.email_key(fields.normalise_email(one)) == fields.email_key(one)
+    assert fields.check_email_confirmation(one, other) is None
+
+
+def test_nfc_and_nfd_of_one_local_part_have_one_key_r_hard_3() -> None:
+    assert fields.email_key("jos\u00e9@example.com") == fields.email_key("jose\u0301@example.com")
+
+
+@pytest.mark.parametrize(("one", "other", "key"), SAME_ADDRESS)
+def test_the_canonical_address_has_an_ascii_lower_case_domain_r_hard_3(
+    one: str, other: str, key: str
+) -> None:
+    """What is stored and mailed to: a domain SES can deliver to, the local part as typed."""
+    for spelling in (one, other):
+        address = fields.normalise_email(spelling)
+        local, _, domain = address.rpartition("@")
+        assert domain.isascii() and domain == domain.lower()
+        assert local == spelling.rpartition("@")[0]
+        assert fields.normalise_email(address) == address
+        assert fields.check_email(address) is None
+
+
+def test_the_canonical_key_is_the_punycode_domain_and_the_lower_case_local_part_r_hard_3() -> None:
+    assert fields.normalise_email(" Same@Exämple.COM ") == "Same@xn--exmple-cua.com"
+    assert fields.email_key("Same@Exämple.COM") == "same@xn--exmple-cua.com"
+
+
+def test_an_ascii_address_keeps_the_key_it_had_before_r_hard_3() -> None:
+    """Claims written before R-HARD-3 used normalise_email(x).lower(): same for ASCII."""
+    for address in (
+        "Ana.Perez+ecuapass@Correo.EC",
+        "a_b-c@sub.example.com",
+        "x@simulator.amazonses.com",
+    ):
+        local, _, domain = address.strip().rpartition("@")
+        assert fields.email_key(address) == f"{local}@{domain.lower()}".lower()
+
+
+def test_nfc_folds_a_look_alike_into_the_ascii_letter_r_hard_3() -> None:
+    """U+212A KELVIN SIGN is canonically K: the address is ASCII once composed."""
+    assert fields.normalise_email("\u212aim@example.com") == "Kim@example.com"
+    assert fields.email_key("\u212aim@example.com") == fields.email_key("kim@example.com")
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "josé@example.com",
+        "jose\u0301@example.com",
+        "ñandú@exämple.com",
+        "ａna@example.com",  # a full-width letter in the local part
+        "анна@example.com",
+    ],
+)
+def test_a_local_part_that_is_not_ascii_is_refused_r_hard_3(email: str) -> None:
+    problem = fields.check_email(fields.normalise_email(email))
+    assert problem == fields.NON_ASCII_LOCAL_PART
+    assert "antes de la @" in problem and "tildes" in problem
+
+
+def test_the_mailbox_ignores_a_plus_tag_but_the_key_does_not_r_hard_3() -> None:
+    """Throttles count by mailbox; uniqueness is by the exact canonical address."""
+    mailboxes = {fields.mailbox_key(f"Ana+{n}@X.ec") for n in range(5)}
+    assert mailboxes == {fields.mailbox_key("ana@x.ec")} == {"ana@x.ec"}
+    assert fields.mailbox_key("ana+a+b@exämple.com") == "ana@xn--exmple-cua.com"
+    assert fields.email_key("ana+1@x.ec") != fields.email_key("ana@x.ec")
 
 
 # R-REG-11 code field, R-GEN-1 every bad field at once --------------------------------------------

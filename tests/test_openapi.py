@@ -245,6 +245,7 @@ def test_registration_answers_conform_to_the_document(
     checks = [
         ("/v1/registration/user-id-availability", {"user_id": "maria.lopez"}),
         ("/v1/registration/user-id-availability", {"user_id": "x"}),
+        ("/v1/registration/user-id-availability", {"user_id": "admin"}),
         (
             "/v1/registration/document-availability",
             {"document_type": "CEDULA", "document_number": "1710034065"},
@@ -282,6 +283,20 @@ def test_registration_answers_conform_to_the_document(
     email_taken = request_code(client, "juan.perez1@example.com")
     assert email_taken.status == 409
     assert_conforms(document, code_path, "POST", email_taken)
+
+
+def test_user_id_availability_documents_the_reserved_refusal_r_hard_2(
+    document: dict[str, Any],
+) -> None:
+    """api.md "Richer refusals": `reason` RESERVED and a `message`, and nothing else."""
+    operation = document["paths"]["/v1/registration/user-id-availability"]["post"]
+    content = resolve(document, operation["responses"]["200"])["content"]
+    schema = resolve(document, content["application/json"]["schema"])
+    assert schema["required"] == ["available"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == {"available", "reason", "message"}
+    assert schema["properties"]["reason"]["enum"] == ["RESERVED"]
+    assert schema["properties"]["message"]["type"] == "string"
 
 
 def test_session_and_account_answers_conform_to_the_document(

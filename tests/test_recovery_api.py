@@ -186,6 +186,35 @@ def test_a_new_request_replaces_the_previous_code_r_reg_11(
     assert reset(client, second).status == 200
 
 
+def test_a_recovery_code_of_a_tagged_address_cannot_reset_the_plain_ones_account_r_hard_3(
+    client: Any, account: str, clock: Any
+) -> None:
+    """`juan.perez1+x@` and `juan.perez1@` share a mailbox's code item and budget, but the code
+    of the one proves nothing about the other's account."""
+    tagged = "juan.perez1+x@example.com"
+    clock.advance(60)
+    assert register(client, 2, email=tagged, email_confirmation=tagged).status == 201
+    clock.advance(60)
+    assert request_recovery(client, email=tagged).status == 202
+    code = recovery_code(tagged)
+    for identifier in ({"user_id": USER}, {"email": EMAIL}):
+        answer = reset(client, code, **identifier)
+        assert answer.error["code"] == "SECURITY_CODE_NOT_REQUESTED", answer.body
+    assert log_in(client, USER).status == 201
+    assert reset(client, code, user_id="juan.perez2").status == 200
+    assert log_in(client, "juan.perez2", NEW_PASSWORD).status == 201
+
+
+def test_recovery_requests_for_tagged_addresses_share_the_mailbox_budget_r_hard_3(
+    client: Any, account: str
+) -> None:
+    assert request_recovery(client, email=EMAIL).status == 202
+    for identifier in ({"email": "juan.perez1+a@example.com"}, {"user_id": USER}):
+        answer = request_recovery(client, **identifier)
+        assert answer.status == 429, answer.body
+    assert len(recovery_mails()) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -14,13 +14,33 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain import errors, forms, passwords, registration, security_codes
+from chalicelib.domain import (
+    errors,
+    fields,
+    forms,
+    passwords,
+    registration,
+    reserved_ids,
+    security_codes,
+)
 from chalicelib.domain.fields import normalise_email
 from chalicelib.domain.ports import Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
-from tests.conftest import FakeClock, last_code, mails_to
-from tests.helpers import Answer, call, cedula, post, register, registration_body, request_code
+from tests.conftest import FakeClock, last_code, mails_to, outbox
+from tests.helpers import (
+    SAME_ADDRESS,
+    Answer,
+    aws_calls,
+    bearer,
+    call,
+    cedula,
+    log_in,
+    post,
+    register,
+    registration_body,
+    request_code,
+)
 
 CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
 POST_ROUTES = [
@@ -524,8 +544,8 @@ class CodesChangedAfterRead:
         self.inner = inner
         self.change = change
 
-    def count_try(self, email_key: str, purpose: str, *args: Any) -> Any:
-        tried = self.inner.count_try(email_key, purpose, *args)
+    def count_try(self, *args: Any) -> Any:
+        tried = self.inner.count_try(*args)
         self.change(self.inner, tried.record)
         return tried
 
@@ -551,7 +571,7 @@ def test_wrong_tries_counted_after_the_right_code_do_not_undo_it_r_hard_1(client
     def wrong_tries(codes: Any, record: Any) -> None:
         requester = security_codes.requester_of(source, Origin("127.0.0.1"))
         for _ in range(5):
-            codes.count_try(record.email_key, record.purpose, requester, 0, 5)
+            codes.count_try(record.email_key, record.sent_to, record.purpose, requester, 0, 5)
 
     register_racing(body, wrong_tries)
     assert counts() == {"users": 1, "claims": 3, "audit": 1}
@@ -603,6 +623,201 @@ def test_id_conflict_is_reported_before_document_and_email(client: Any) -> None:
     body = with_code(client, 2, user_id="juan.perez1", document_number=cedula(1))
     ClaimModel("EMAIL#juan.perez2@example.com", owner="otro.usuario").save()
     assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+
+
+# Reserved IDs (R-HARD-2) -------------------------------------------------------------------------
+
+RESERVED_ANSWER = {"available": False, "reason": "RESERVED", "message": reserved_ids.MESSAGE}
+
+
+@pytest.mark.parametrize(
+    "user_id", ["admin", "Postmaster", "no.reply", "mailer_daemon", "senae", " Soporte ", "root1"]
+)
+def test_a_reserved_id_is_unavailable_with_its_reason_and_no_aws_call_r_hard_2(
+    client: Any, user_id: str
+) -> None:
+    with aws_calls() as calls:
+        answer = post(client, "/v1/registration/user-id-availability", {"user_id": user_id})
+    assert (answer.status, answer.body) == (200, RESERVED_ANSWER)
+    assert calls == []
+
+
+def test_registration_with_a_reserved_id_is_409_user_id_taken_before_the_code_r_hard_2(
+    client: Any,
+) -> None:
+    """Reported as the availability check reports it, before the code is tried: a wrong code
+    spends no try, and the right one stays usable for another ID."""
+    body = with_code(client, 1, user_id="Admin")
+    for code in (wrong_code(body["security_code"]), body["security_code"]):
+        error = assert_error(
+            post(client, "/v1/registration", {**body, "security_code": code}),
+            409,
+            "USER_ID_TAKEN",
+        )
+        assert error["fields"] == {"user_id": reserved_ids.MESSAGE}
+    assert counts() == {"users": 0, "claims": 0, "audit": 0}
+    [code_item] = list(CodeModel.scan())
+    assert (code_item.attempts, code_item.used) == (0, False)
+    assert post(client, "/v1/registration", {**body, "user_id": "juan.perez1"}).status == 201
+
+
+def test_log_in_with_a_reserved_id_answers_as_any_unknown_id_r_hard_2(client: Any) -> None:
+    with aws_calls() as unknown_calls:
+        unknown = log_in(client, "nadie.registrado", "Otra2026clave")
+    with aws_calls() as reserved_calls:
+        reserved = log_in(client, "admin", "Otra2026clave")
+    assert (reserved.status, reserved.body) == (unknown.status, unknown.body)
+    assert reserved.error["code"] == "INVALID_CREDENTIALS"
+    assert [c.split(":")[1] for c in reserved_calls] == [c.split(":")[1] for c in unknown_calls]
+
+
+def test_an_account_that_already_holds_a_reserved_id_keeps_working_r_hard_2(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ID registered before the list named it: the list only refuses new registrations."""
+    with monkeypatch.context() as before_the_list:
+        before_the_list.setattr(reserved_ids, "is_reserved", lambda user_id: False)
+        assert register(client, 1, user_id="soporte").status == 201
+    answer = log_in(client, "soporte")
+    assert answer.status == 201, answer.body
+    token = answer.body["token"]
+    assert call(client, "GET", "/v1/account", **bearer(token)).body["user_id"] == "soporte"
+    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "soporte"})
+    assert answer.body == RESERVED_ANSWER
+
+
+# One canonical address; throttles by mailbox (R-HARD-3) -------------------------------------------
+
+NO_ACCOUNTS = {"users": 0, "claims": 0, "audit": 0}
+
+
+def email_pair(address: str) -> dict[str, str]:
+    return {"email": address, "email_confirmation": address}
+
+
+@pytest.mark.parametrize(("first", "second", "key"), SAME_ADDRESS)
+def test_a_second_spelling_of_a_registered_address_is_unavailable_r_hard_3(
+    client: Any, first: str, second: str, key: str
+) -> None:
+    body = with_code(client, 1, **email_pair(first))
+    assert post(client, "/v1/registration", body).status == 201
+    assert claims()[f"EMAIL#{key}"] == "juan.perez1"
+    answer = post(client, "/v1/registration/email-availability", email_pair(second))
+    assert (answer.status, answer.body) == (200, {"available": False})
+    assert_error(request_code(client, second), 409, "EMAIL_TAKEN")
+
+
+@pytest.mark.parametrize(("first", "second", "key"), SAME_ADDRESS)
+def test_a_second_spelling_registered_meanwhile_is_email_taken_r_hard_3(
+    client: Any, first: str, second: str, key: str
+) -> None:
+    """The account of `first` committed after the code of `second` was mailed: the claim the
+    registration writes is the same one."""
+    body = with_code(client, 2, **email_pair(second))
+    ClaimModel(f"EMAIL#{key}", owner="juan.perez1").save()
+    assert_error(post(client, "/v1/registration", body), 409, "EMAIL_TAKEN")
+    assert counts() == {"users": 0, "claims": 1, "audit": 0}
+
+
+def test_the_stored_and_mailed_address_has_the_ascii_domain_ses_delivers_to_r_hard_3(
+    client: Any,
+) -> None:
+    body = registration_body(1, **email_pair("Same@Exämple.com"))
+    assert request_code(client, body["email"]).status == 202
+    [mail] = outbox()
+    assert mail.destinations["ToAddresses"] == ["Same@xn--exmple-cua.com"]
+    body["security_code"] = last_code("Same@xn--exmple-cua.com")
+    assert post(client, "/v1/registration", body).status == 201
+    assert UserModel.get("juan.perez1").email == "Same@xn--exmple-cua.com"
+    assert claims()["EMAIL#same@xn--exmple-cua.com"] == "juan.perez1"
+
+
+@pytest.mark.parametrize(
+    "address", ["jos\u00e9@example.com", "jose\u0301@example.com", "ａna@x.ec"]
+)
+def test_an_address_whose_local_part_is_not_ascii_is_refused_before_any_aws_call_r_hard_3(
+    client: Any, address: str
+) -> None:
+    with aws_calls() as calls:
+        answers = [
+            post(client, "/v1/registration/email-availability", email_pair(address)),
+            request_code(client, address),
+            post(client, "/v1/registration", registration_body(1, **email_pair(address))),
+        ]
+    for answer in answers:
+        error = assert_error(answer, 400, "VALIDATION_ERROR")
+        assert error["fields"]["email"] == fields.NON_ASCII_LOCAL_PART
+    assert calls == []
+
+
+def test_tagged_addresses_share_the_code_budget_of_their_mailbox_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    """`ana+0@` … `ana+4@` within a minute: one code; after that, five an hour between them."""
+    answers = [request_code(client, f"ana+{n}@x.ec") for n in range(5)]
+    assert [answer.status for answer in answers] == [202, 429, 429, 429, 429]
+    assert all(a.error["code"] == "TOO_MANY_REQUESTS" for a in answers[1:])
+    assert len(outbox()) == 1
+    for n in range(1, 5):
+        clock.advance(60)
+        assert request_code(client, f"ana+{n}@x.ec").status == 202
+    clock.advance(60)
+    for address in ("ana+5@x.ec", "ana@x.ec", "ANA+0@X.EC"):
+        answer = request_code(client, address)
+        assert_error(answer, 429, "TOO_MANY_REQUESTS")
+        assert answer.headers["Retry-After"] == str(3600 - 300)
+    assert len(outbox()) == 5
+
+
+def test_a_tagged_code_request_costs_one_read_one_put_and_one_mail_r_hard_3(client: Any) -> None:
+    """The mailbox's budget and the address's claim come in the one BatchGetItem; the
+    UpdateItem is the source address's counter (RATE_LIMITS_PER_IP)."""
+    with aws_calls() as calls:
+        assert request_code(client, "ana+1@x.ec").status == 202
+    assert calls == [
+        "dynamodb:UpdateItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "ses:SendEmail",
+    ]
+
+
+def test_a_code_mailed_to_a_tagged_address_does_not_register_another_r_hard_3(
+    client: Any,
+) -> None:
+    body = with_code(client, 1, **email_pair("ana+1@x.ec"))
+    for other in ("ana@x.ec", "ana+2@x.ec"):
+        answer = post(client, "/v1/registration", {**body, **email_pair(other)})
+        assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert counts() == NO_ACCOUNTS
+    [code_item] = list(CodeModel.scan())
+    assert (code_item.attempts, code_item.used) == (0, False)
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_a_request_for_a_tagged_address_replaces_the_code_of_its_mailbox_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    """A new request replaces the previous code (R-REG-11), and the mailbox has one."""
+    plain = with_code(client, 1, **email_pair("ana@x.ec"))
+    clock.advance(60)
+    tagged = with_code(client, 1, **email_pair("ana+1@x.ec"))
+    assert_error(post(client, "/v1/registration", plain), 400, "SECURITY_CODE_NOT_REQUESTED")
+    assert post(client, "/v1/registration", tagged).status == 201
+
+
+def test_uniqueness_stays_by_the_exact_address_with_its_tag_r_hard_3(
+    client: Any, clock: FakeClock
+) -> None:
+    assert (
+        post(client, "/v1/registration", with_code(client, 1, **email_pair("ana@x.ec"))).status
+        == 201
+    )
+    clock.advance(60)
+    tagged = with_code(client, 2, **email_pair("Ana+1@x.ec"))
+    assert post(client, "/v1/registration", tagged).status == 201
+    assert claims()["EMAIL#ana@x.ec"] == "juan.perez1"
+    assert claims()["EMAIL#ana+1@x.ec"] == "juan.perez2"
 
 
 # Malformed requests: 400 in the error shape, never a 500 (api.md "Statuses") ------------------

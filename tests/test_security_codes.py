@@ -42,12 +42,23 @@ class MemoryCodes:
         return replace(stored, sends=list(stored.sends))
 
     def count_try(
-        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+        self,
+        email_key: str,
+        sent_to: str,
+        purpose: str,
+        requester: str,
+        now: int,
+        max_attempts: int,
     ) -> CodeTry:
         current = self.items.get((email_key, purpose))
         if current is None:
             return CodeTry(None, False)
-        usable = current.code_hash is not None and not current.used and now < current.expires_at
+        usable = (
+            current.code_hash is not None
+            and current.sent_to == sent_to
+            and not current.used
+            and now < current.expires_at
+        )
         holder = current.requester in ("", requester)
         tries = current.attempts if holder else current.foreign_attempts
         if not usable or tries >= max_attempts:
@@ -112,6 +123,7 @@ class World:
     def check(self, given: str, origin: Origin = OWNER) -> CodeRecord:
         return security_codes.check_code(
             email_key=EMAIL_KEY,
+            sent_to=EMAIL_KEY,
             purpose=PURPOSE_REGISTRATION,
             given=given,
             origin=origin,

@@ -205,6 +205,7 @@ def test_deployment_package_carries_linux_builds_of_the_compiled_dependencies(pa
     assert any(re.fullmatch(r"_argon2_cffi_bindings/_ffi\.abi3\.so", n) for n in names)
     assert "_cffi_backend.cpython-313-x86_64-linux-gnu.so" in names
     assert "chalicelib/data/common-passwords.txt" in names
+    assert "chalicelib/data/reserved-user-ids.txt" in names  # R-HARD-2
     assert "app.py" in names
 
 

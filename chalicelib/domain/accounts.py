@@ -176,7 +176,7 @@ def _save(
     if form.email is not None:
         new_key = email_key(form.email)
         checked = security_codes.check_code_with(
-            deps, new_key, PURPOSE_EMAIL_CHANGE, form.security_code, origin
+            deps, form.email, PURPOSE_EMAIL_CHANGE, form.security_code, origin
         )
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from stdnum.ec import ci, ruc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from chalicelib.domain import catalogs
 from chalicelib.domain.passwords import is_common_password
+
+if TYPE_CHECKING:
+    from email_validator import ValidatedEmail
 
 Problem = str | None
 
@@ -252,29 +256,64 @@ def check_fax(fax: str) -> Problem:
 # R-REG-10 ------------------------------------------------------------------------------------
 
 
+INVALID_EMAIL = "Ingrese un correo electrónico válido, por ejemplo nombre@dominio.com."
+NON_ASCII_LOCAL_PART = (
+    "El correo electrónico no puede tener tildes, eñes ni otros caracteres especiales antes de "
+    "la @: no podríamos enviarle mensajes. Use una dirección escrita antes de la @ solo con "
+    "letras sin tildes (a-z), números y los signos . _ - +."
+)
+
+
+def _validated(address: str) -> ValidatedEmail | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+
+
 def normalise_email(value: str) -> str:
-    """Trim and lower-case the domain; the local part keeps the person's spelling."""
-    value = value.strip()
+    """The address as stored and mailed to (R-REG-10, R-HARD-3): the local part as typed (NFC),
+    the domain in lower-case IDNA (punycode) ASCII, which SES can deliver to.
+
+    email-validator's UTS-46 mapping folds a Unicode domain and its punycode, full-width letters
+    and the ideographic full stop into one ASCII domain. An address it refuses is only trimmed
+    and its domain lower-cased, for `check_email` to report.
+    """
+    value = unicodedata.normalize("NFC", value.strip())
     local, at, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}" if at else value
+    if not at:
+        return value
+    checked = _validated(value)
+    if checked is None:
+        return unicodedata.normalize("NFC", f"{local}@{domain.lower()}")
+    return f"{checked.local_part}@{checked.ascii_domain}"
 
 
 def email_key(email: str) -> str:
-    """E-mail addresses are compared case-insensitively (R-REG-10)."""
-    return normalise_email(email).lower()
+    """The one key of an address (R-REG-10, R-HARD-3): compared case-insensitively, by the
+    canonical form above; uniqueness (the EMAIL claim) is by this key."""
+    return unicodedata.normalize("NFC", normalise_email(email).lower())
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, ignoring a `+tag` (`ana+1@x.ec` is `ana@x.ec`): the mail
+    throttles count by it (R-HARD-3), so that tags do not multiply an address's budget."""
+    local, at, domain = email_key(email).rpartition("@")
+    return f"{local.partition('+')[0]}@{domain}" if at else local
 
 
 def check_email(email: str) -> Problem:
     if not email:
         return REQUIRED
     if len(email) > 254 or _has_control_chars(email) or any(c in email for c in "\r\n,;<>"):
-        return "Ingrese un correo electrónico válido, por ejemplo nombre@dominio.com."
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        return "Ingrese un correo electrónico válido, por ejemplo nombre@dominio.com."
+        return INVALID_EMAIL
+    if _validated(email) is None:
+        return INVALID_EMAIL
+    if not email.rpartition("@")[0].isascii():
+        # SES sends without SMTPUTF8: such an address would never get its code (R-HARD-3).
+        return NON_ASCII_LOCAL_PART
     return None
 
 

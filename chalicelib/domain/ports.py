@@ -32,7 +32,12 @@ def email_claim(email_key: str) -> str:
 
 @dataclass
 class CodeRecord:
-    """A security code for one address and purpose; only its keyed hash is kept."""
+    """A security code for one mailbox and purpose; only its keyed hash is kept.
+
+    `email_key` is the mailbox (`fields.mailbox_key`), so that the throttles on `sends` count
+    by mailbox (R-HARD-3); `sent_to` is the exact address key the code was mailed to, the only
+    one it proves. A record that names none (written before R-HARD-3) went to its mailbox.
+    """
 
     email_key: str
     purpose: str
@@ -43,10 +48,14 @@ class CodeRecord:
     used: bool = False
     # Version of the stored item this record was read from (0: none), for conditional writes.
     revision: int = 0
+    sent_to: str = ""
     # Keyed hash of the source that requested the code ('' on items older than R-HARD-4: every
     # source counts as the requester), and the wrong tries of every other source.
     requester: str = ""
     foreign_attempts: int = 0
+
+    def __post_init__(self) -> None:
+        self.sent_to = self.sent_to or self.email_key
 
 
 @dataclass(frozen=True)
@@ -154,11 +163,18 @@ class CodeStore(Protocol):
         ...
 
     def count_try(
-        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+        self,
+        email_key: str,
+        sent_to: str,
+        purpose: str,
+        requester: str,
+        now: int,
+        max_attempts: int,
     ) -> CodeTry:
         """In one conditional write that also reads the code: one more try in the pool of
         `requester` (the holder's if it requested the code, else everyone else's), unless the
-        code is used, gone, expired at `now`, or that pool already holds `max_attempts`."""
+        code was mailed to another address than `sent_to`, is used, gone, expired at `now`, or
+        that pool already holds `max_attempts`."""
         ...
 
     def refund(self, record: CodeRecord, *, holder: bool) -> None:

@@ -136,9 +136,14 @@ class Identifier:
     @property
     def throttle_key(self) -> str:
         """Where the code item of an identifier that names no active account is kept. An
-        address is keyed as an account's own code would be; an ID gets a prefix no address
-        can have (an address key always holds an `@`)."""
-        return fields.email_key(self.email) if self.email else f"id:{self.user_id}"
+        address is keyed by its mailbox, as an account's own code would be (R-HARD-3); an ID
+        gets a prefix no address can have (an address key always holds an `@`)."""
+        return fields.mailbox_key(self.email) if self.email else f"id:{self.user_id}"
+
+    @property
+    def address(self) -> str:
+        """What that item's code is recorded as sent to (though no mail leaves for it)."""
+        return fields.email_key(self.email) if self.email else self.throttle_key
 
 
 def _read_identifier(body: Mapping[str, Any], problems: Problems) -> Identifier:
@@ -217,6 +222,8 @@ class _Lookup:
     user: User | None
     key: str
     record: CodeRecord | security_codes.Unread | None
+    # The exact address key a code of `key` must have been sent to (R-HARD-3).
+    sent_to: str
 
 
 def _lookup(deps: RecoveryDeps, identifier: Identifier) -> _Lookup:
@@ -224,17 +231,20 @@ def _lookup(deps: RecoveryDeps, identifier: Identifier) -> _Lookup:
     item in one read, then the owner's user item (or an ID no account has); by ID, the user."""
     record: CodeRecord | security_codes.Unread | None = security_codes.UNREAD
     if identifier.email:
-        key = fields.email_key(identifier.email)
-        record, owner = deps.codes.get_with_owner(key, PURPOSE_PASSWORD_RECOVERY, email_claim(key))
+        record, owner = deps.codes.get_with_owner(
+            identifier.throttle_key, PURPOSE_PASSWORD_RECOVERY, email_claim(identifier.address)
+        )
         user = deps.store.user_by_id(owner or NO_ACCOUNT)
     else:
         user = deps.store.user_by_id(identifier.user_id)
     if user is None or user.status != STATUS_ACTIVE:
-        return _Lookup(None, identifier.throttle_key, record)
-    # Keyed by the account's address, so a request by ID and one by e-mail share one code and
-    # one throttle (R-REG-11: per address). By e-mail that is the key already read.
-    key = fields.email_key(user.email)
-    return _Lookup(user, key, record if key == identifier.throttle_key else security_codes.UNREAD)
+        return _Lookup(None, identifier.throttle_key, record, identifier.address)
+    # Keyed by the account's mailbox, so a request by ID and one by e-mail share one code and
+    # one throttle (R-REG-11, R-HARD-3). By e-mail that is the key already read.
+    key = fields.mailbox_key(user.email)
+    if key != identifier.throttle_key:
+        record = security_codes.UNREAD
+    return _Lookup(user, key, record, fields.email_key(user.email))
 
 
 def request_code(
@@ -262,6 +272,7 @@ def request_code(
         render=render,
         requester=security_codes.requester_of(deps.hash_key, origin),
         previous=found.record,
+        sent_to=found.sent_to,
     )
     if user is not None:
         event = AuditEvent(
@@ -280,9 +291,13 @@ def request_code(
     return issued
 
 
-def _checked_code(deps: RecoveryDeps, key: str, given: str, origin: Origin) -> CodeRecord:
+def _checked_code(deps: RecoveryDeps, found: _Lookup, given: str, origin: Origin) -> CodeRecord:
+    """The code of the lookup's mailbox, if it went to the lookup's address: one mailed to
+    another address of the mailbox (`ana+1@`) cannot reset the account of `ana@` (R-HARD-3)."""
     try:
-        return security_codes.check_code_with(deps, key, PURPOSE_PASSWORD_RECOVERY, given, origin)
+        return security_codes.check_code_with(
+            deps, found.sent_to, PURPOSE_PASSWORD_RECOVERY, given, origin, mailbox=found.key
+        )
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
         if error.message == errors.SecurityCodeInvalid.default_message:
@@ -295,7 +310,7 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
     then one transaction."""
     found = _lookup(deps, form.identifier)
     user = found.user
-    checked = _checked_code(deps, found.key, form.security_code, origin)
+    checked = _checked_code(deps, found, form.security_code, origin)
     if user is None:
         # Only an identifier with no active account has this item, and its code was never
         # mailed to anyone: nothing can match it.

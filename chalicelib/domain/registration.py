@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from chalicelib.domain import errors, messages, passwords, security_codes
-from chalicelib.domain.fields import email_key
+from chalicelib.domain import errors, messages, passwords, reserved_ids, security_codes
+from chalicelib.domain.fields import email_key, mailbox_key
 from chalicelib.domain.forms import RegistrationForm
 from chalicelib.domain.ports import (
     CONTACT_FIELDS,
@@ -63,11 +63,12 @@ def email_available(claims: ClaimStore, email: str, *, owner: str | None = None)
 def code_and_holder(
     codes: CodeStore, email: str, purpose: str
 ) -> tuple[CodeRecord | None, str | None]:
-    """The address's previous code for `purpose` and who holds its claim, in one read: a code
-    request checks that the address is free (R-REG-10) and throttles on the code's send history
-    (R-REG-11), and one DynamoDB call is cheaper than two."""
-    key = email_key(email)
-    return codes.get_with_owner(key, purpose, email_claim(key))
+    """The mailbox's previous code for `purpose` and who holds the address's claim, in one
+    read: a code request checks that the address is free (R-REG-10) and throttles on the code's
+    send history (R-REG-11), and one DynamoDB call is cheaper than two. The code item is the
+    mailbox's, so `ana+1@` and `ana@` share one budget; the claim is the exact address's
+    (R-HARD-3)."""
+    return codes.get_with_owner(mailbox_key(email), purpose, email_claim(email_key(email)))
 
 
 def issue_address_code(
@@ -81,7 +82,7 @@ def issue_address_code(
     under R-REG-11's rules."""
     return security_codes.issue_code(
         email=email,
-        email_key=email_key(email),
+        email_key=mailbox_key(email),
         purpose=purpose,
         codes=deps.codes,
         mailer=deps.mailer,
@@ -91,6 +92,7 @@ def issue_address_code(
         render=messages.security_code,
         requester=security_codes.requester_of(deps.hash_key, origin),
         previous=previous,
+        sent_to=email_key(email),
     )
 
 
@@ -104,8 +106,12 @@ def request_registration_code(
 
 
 def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
+    if reserved_ids.is_reserved(form.user_id):
+        # Unavailable, as the availability check says (R-HARD-2): 409 like a taken ID, and
+        # before the code, so that no try is spent and the code still serves another ID.
+        raise errors.UserIdTaken(reserved_ids.MESSAGE, fields={"user_id": reserved_ids.MESSAGE})
     record = security_codes.check_code_with(
-        deps, email_key(form.email), PURPOSE_REGISTRATION, form.security_code, origin
+        deps, form.email, PURPOSE_REGISTRATION, form.security_code, origin
     )
     now = iso(deps.clock())
     contact = form.contact

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from chalicelib.domain import errors, tokens
+from chalicelib.domain import errors, fields, tokens
 from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, Origin, StaleCode
 from chalicelib.domain.throttles import source_of
 
@@ -103,13 +103,15 @@ def issue_code(
     render: CodeMail,
     requester: str = "",
     previous: CodeRecord | Unread | None = UNREAD,
+    sent_to: str = "",
 ) -> CodeIssued:
     """Store a fresh code (replacing any previous one), then mail it.
 
     If the mail fails the stored item is put back without a usable code and without this send
     in its history, so nothing usable is left and an immediate retry is not throttled.
     `previous` is the stored code when the caller already read it (`CodeStore.get_with_owner`),
-    so that it is not read twice.
+    so that it is not read twice. `sent_to` is the exact address key when `email_key` is its
+    mailbox (R-HARD-3).
     """
     now = int(clock())
     if isinstance(previous, Unread):
@@ -126,6 +128,7 @@ def issue_code(
         used=False,
         revision=previous.revision if previous else 0,
         requester=requester,
+        sent_to=sent_to,
     )
     try:
         stored = codes.put(record)
@@ -154,9 +157,13 @@ class CodeDeps(Protocol):
     code_policy: CodePolicy
 
 
-def _refusal(record: CodeRecord | None, holder: bool, now: float, policy: CodePolicy) -> None:
-    """The checks R-REG-11 lists, in the order the portal reports them, on a code as found."""
-    if record is None:
+def _refusal(
+    record: CodeRecord | None, sent_to: str, holder: bool, now: float, policy: CodePolicy
+) -> None:
+    """The checks R-REG-11 lists, in the order the portal reports them, on a code as found.
+    A code mailed to another address of the mailbox (`ana+1@`) was never requested for this
+    one (R-HARD-3)."""
+    if record is None or record.sent_to != sent_to:
         raise errors.SecurityCodeNotRequested()
     if record.used:
         raise errors.SecurityCodeInvalid(USED_MESSAGE)
@@ -173,6 +180,7 @@ def _refusal(record: CodeRecord | None, holder: bool, now: float, policy: CodePo
 def check_code(
     *,
     email_key: str,
+    sent_to: str,
     purpose: str,
     given: str,
     origin: Origin,
@@ -181,19 +189,20 @@ def check_code(
     key: bytes,
     policy: CodePolicy,
 ) -> CodeRecord:
-    """The stored code, when `given` is it; counts the try first (R-HARD-1, R-HARD-4)."""
+    """The code of mailbox `email_key`, when it was mailed to `sent_to` and `given` is it;
+    counts the try first (R-HARD-1, R-HARD-4)."""
     now = int(clock())
     if not given:
         record = codes.get(email_key, purpose)
-        if record is None:
+        if record is None or record.sent_to != sent_to:
             raise errors.SecurityCodeNotRequested()
         raise errors.SecurityCodeRequired()
     source = requester_of(key, origin)
-    tried = codes.count_try(email_key, purpose, source, now, policy.max_attempts)
+    tried = codes.count_try(email_key, sent_to, purpose, source, now, policy.max_attempts)
     record = tried.record
     holder = record is None or record.requester in ("", source)
     if not tried.counted:
-        _refusal(record, holder, now, policy)
+        _refusal(record, sent_to, holder, now, policy)
         # Nothing above refused it, yet the write did: it changed meanwhile.
         raise errors.SecurityCodeInvalid(GONE_MEANWHILE)
     assert record is not None
@@ -207,11 +216,19 @@ def check_code(
 
 
 def check_code_with(
-    deps: CodeDeps, email_key: str, purpose: str, given: str, origin: Origin
+    deps: CodeDeps,
+    email: str,
+    purpose: str,
+    given: str,
+    origin: Origin,
+    *,
+    mailbox: str | None = None,
 ) -> CodeRecord:
-    """`check_code` against the store, clock, key and policy of `deps`."""
+    """`check_code` of the code mailed to `email` (kept under its mailbox, or under `mailbox`
+    when the caller keys it otherwise), against the store, clock, key and policy of `deps`."""
     return check_code(
-        email_key=email_key,
+        email_key=mailbox if mailbox is not None else fields.mailbox_key(email),
+        sent_to=fields.email_key(email) if "@" in email else email,
         purpose=purpose,
         given=given,
         origin=origin,

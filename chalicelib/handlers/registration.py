@@ -8,7 +8,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.domain import forms, registration
+from chalicelib.domain import forms, registration, reserved_ids
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
@@ -20,7 +20,7 @@ from chalicelib.handlers.http import (
     json_body,
     json_response,
 )
-from chalicelib.handlers.throttle import read_then_limit
+from chalicelib.handlers.throttle import limit_source, read_checked, read_then_limit
 from chalicelib.wiring import runtime
 
 bp = Blueprint(__name__)
@@ -31,19 +31,34 @@ def _post(path: str):  # type: ignore[no-untyped-def]
 
 
 def _availability[T](
-    read: Callable[[dict[str, Any], Problems], T], available: Callable[[ClaimStore, T], bool]
+    read: Callable[[dict[str, Any], Problems], T],
+    available: Callable[[ClaimStore, T], bool],
+    settled: Callable[[T], dict[str, Any] | None] = lambda value: None,
 ) -> Response:
     """«Comprobar disponibilidad»: the field read and checked, the source address's budget
-    counted, then one claim looked up (R-REG-1, R-REG-2, R-REG-10)."""
-    value = read_then_limit(AVAILABILITY_CHECKS, bp.current_request, read)
-    deps = runtime().registration()
-    return json_response({"available": available(deps.claims, value)})
+    counted, then one claim looked up (R-REG-1, R-REG-2, R-REG-10). A value that `settled`
+    answers by itself is answered at once, with no DynamoDB call."""
+    request = bp.current_request
+    value = read_checked(request, read)
+    answer = settled(value)
+    if answer is None:
+        limit_source(AVAILABILITY_CHECKS, request)
+        answer = {"available": available(runtime().registration().claims, value)}
+    return json_response(answer)
+
+
+def _reserved(user_id: str) -> dict[str, Any] | None:
+    """R-HARD-2: a reserved ID is unavailable, by the repo's list alone (api.md "Richer
+    refusals"); it tells nothing about accounts, so it is neither looked up nor counted."""
+    if not reserved_ids.is_reserved(user_id):
+        return None
+    return {"available": False, "reason": "RESERVED", "message": reserved_ids.MESSAGE}
 
 
 @_post("/v1/registration/user-id-availability")
 @api
 def user_id_availability() -> Response:
-    return _availability(forms.read_user_id, registration.user_id_available)
+    return _availability(forms.read_user_id, registration.user_id_available, _reserved)
 
 
 @_post("/v1/registration/document-availability")

@@ -24,13 +24,19 @@ def limit_source(kind: str, request: Request) -> None:
         throttle.check(kind, source_ip(request))
 
 
-def read_then_limit[T](
-    kind: str, request: Request, read: Callable[[dict[str, Any], Problems], T]
-) -> T:
-    """The body read by `read` (400 with every bad field at once), then `limit_source`: the
-    order every limited view keeps, so that a malformed request costs no DynamoDB write."""
+def read_checked[T](request: Request, read: Callable[[dict[str, Any], Problems], T]) -> T:
+    """The body read by `read`; 400 with every bad field at once."""
     problems = Problems()
     value = read(json_body(request), problems)
     problems.raise_if_any()
+    return value
+
+
+def read_then_limit[T](
+    kind: str, request: Request, read: Callable[[dict[str, Any], Problems], T]
+) -> T:
+    """`read_checked`, then `limit_source`: the order every limited view keeps, so that a
+    malformed request costs no DynamoDB write."""
+    value = read_checked(request, read)
     limit_source(kind, request)
     return value

@@ -31,6 +31,7 @@ def _to_record(item: CodeModel, email_key: str, purpose: str) -> CodeRecord:
         revision=int(item.revision),
         requester=item.requester or "",
         foreign_attempts=int(item.foreign_attempts or 0),
+        sent_to=item.sent_to or "",
     )
 
 
@@ -85,6 +86,7 @@ class DynamoCodeStore:
             requester=record.requester or None,
             foreign_attempts=record.foreign_attempts,
             purge_at=max(record.expires_at, last_send + HOUR),
+            sent_to=record.sent_to,
         )
         with dynamodb_unavailable():
             try:
@@ -96,13 +98,24 @@ class DynamoCodeStore:
         return _to_record(item, record.email_key, record.purpose)
 
     def count_try(
-        self, email_key: str, purpose: str, requester: str, now: int, max_attempts: int
+        self,
+        email_key: str,
+        sent_to: str,
+        purpose: str,
+        requester: str,
+        now: int,
+        max_attempts: int,
     ) -> CodeTry:
         """One UpdateItem for the holder; a second one for another source, whose try goes to
         the others' pool once the first has shown that the code is someone else's."""
         key = code_key(email_key, purpose)
+        # An item written before R-HARD-3 names no address: it went to its mailbox.
+        addressed = CodeModel.sent_to == sent_to
+        if sent_to == email_key:
+            addressed = addressed | CodeModel.sent_to.does_not_exist()
         usable = (
             CodeModel.code_hash.exists()
+            & addressed
             & (CodeModel.used == False)  # noqa: E712
             & (CodeModel.expires_at > now)
         )

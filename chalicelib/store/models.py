@@ -103,7 +103,7 @@ class ClaimModel(Model):
 
 
 class CodeModel(Model):
-    """`email#purpose` -> the code's keyed hash, expiry (TTL attribute) and send history."""
+    """`mailbox#purpose` -> the code's keyed hash, expiry (TTL attribute) and send history."""
 
     class Meta(_Meta):
         table_name = _settings.codes_table
@@ -120,6 +120,8 @@ class CodeModel(Model):
     foreign_attempts = NumberAttribute(default=0)
     # Kept for DynamoDB's TTL: an hour after the last send, when the throttle forgets it too.
     purge_at = NumberAttribute(null=True)
+    # The item is the mailbox's; this is the exact address the code went to (R-HARD-3).
+    sent_to = UnicodeAttribute(null=True)
 
 
 class EmailUndoModel(Model):

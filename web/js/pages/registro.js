@@ -88,9 +88,10 @@ checkUserIdButton.addEventListener("click", () =>
     if (!requireValue(form, "user_id", "Ingrese el ID.usuario que desea usar.")) return;
     const userId = valueOf(form, "user_id");
     try {
-      const { available } = await registration.checkUserId(userId);
+      const { available, message } = await registration.checkUserId(userId);
       if (available) showStatus(userIdStatus, `Disponible: puede usar el ID.usuario «${userId}».`, "success");
-      else showStatus(userIdStatus, `No disponible: el ID.usuario «${userId}» ya está en uso. Elija otro.`, "error");
+      // A reserved ID (R-HARD-2) comes with its own message: it is not "in use".
+      else showStatus(userIdStatus, message || `No disponible: el ID.usuario «${userId}» ya está en uso. Elija otro.`, "error");
     } catch (err) {
       showInlineError(form, err, userIdStatus);
     }
