@@ -57,6 +57,11 @@ class Settings:
     # Where the web form is served: the links in mails (undo of an e-mail change, recovery).
     web_base_url: str
     email_undo_ttl_seconds: int
+    # The answers that must not tell whether an account exists (log-in, recovery code
+    # requests) are sent no sooner than this after the request arrived (R-HARD-6).
+    timing_floor_ms: int
+    # Security notices of one kind to one address in a day, at most (R-HARD-8).
+    notices_max_per_day: int
 
 
 # The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
@@ -102,4 +107,6 @@ def get_settings() -> Settings:
         web_base_url=os.environ.get("WEB_BASE_URL", DEV_WEB_BASE_URL).strip().rstrip("/"),
         # R-HARD-9: short enough that an old mailbox the owner left cannot wait long.
         email_undo_ttl_seconds=_int("EMAIL_UNDO_TTL_SECONDS", 72 * 3600),
+        timing_floor_ms=_int("TIMING_FLOOR_MS", 250),
+        notices_max_per_day=_int("NOTICES_MAX_PER_DAY", 10),
     )

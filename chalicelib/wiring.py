@@ -15,7 +15,7 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import AccountDeps
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
-from chalicelib.domain.notices import Notices
+from chalicelib.domain.notices import MailCap, Notices
 from chalicelib.domain.ports import Clock
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
@@ -157,6 +157,14 @@ class Runtime:
             code_policy=self.code_policy,
             web_base_url=s.web_base_url,
             undo_ttl_seconds=s.email_undo_ttl_seconds,
+            mail_cap=self.mail_cap(),
+        )
+
+    def mail_cap(self) -> MailCap:
+        from chalicelib.store.limits import DynamoRateCounter
+
+        return MailCap(
+            DynamoRateCounter(), self.clock, self.hash_key, self.settings.notices_max_per_day
         )
 
     def notices(self) -> Notices:
@@ -164,7 +172,7 @@ class Runtime:
         from chalicelib.mail.ses import SesMailer
 
         s = self.settings
-        return Notices(SesMailer(s.mail_sender, s.region), s.web_base_url)
+        return Notices(SesMailer(s.mail_sender, s.region), s.web_base_url, self.mail_cap())
 
     def recovery(self) -> RecoveryDeps:
         from chalicelib.mail.ses import SesMailer

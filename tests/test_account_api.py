@@ -488,6 +488,40 @@ def test_a_password_change_keeps_this_session_and_notifies_r_mod_4(
     assert events_named("PROFILE_UPDATED") == []
 
 
+def test_notices_of_one_kind_are_capped_per_address_and_day_r_hard_8(
+    client: Any, token: str, profile: dict[str, Any], clock: Any
+) -> None:
+    """Twelve password changes in a day (back and forth between two passwords): the first ten
+    are told to the owner, the rest are saved without flooding the mailbox; the next day the
+    notices flow again."""
+    passwords, version, session = [PASSWORD, NEW_PASSWORD], profile["version"], token
+
+    def change(n: int) -> None:
+        nonlocal version
+        current, new = passwords[n % 2], passwords[(n + 1) % 2]
+        body = update_body(
+            {**profile, "version": version},
+            current_password=current,
+            new_password=new,
+            new_password_confirmation=new,
+        )
+        answer = put(client, session, body)
+        assert answer.status == 200, answer.body
+        version = answer.body["version"]
+
+    def notices() -> int:
+        return len([m for m in mails_to(profile["email"]) if "contraseña" in m.subject])
+
+    for n in range(12):
+        change(n)
+    assert notices() == 10
+    assert len(events_named("PASSWORD_CHANGED")) == 12
+    clock.advance(24 * 3600)
+    session = log_in(client, password=PASSWORD).body["token"]
+    change(12)
+    assert notices() == 11
+
+
 def test_a_password_change_needs_the_right_current_password_r_mod_4(
     client: Any, token: str, profile: dict[str, Any]
 ) -> None:
@@ -659,11 +693,13 @@ def test_an_email_change_is_three_aws_calls_and_the_notice(
     body = new_email_body(profile, NEW_EMAIL, last_code(NEW_EMAIL))
     with aws_calls() as calls:
         assert put(client, token, body).status == 200
-    # The session read; the code's try counted in the write that reads it (R-HARD-1); the save.
+    # The session read; the code's try counted in the write that reads it (R-HARD-1); the save;
+    # the notice's daily cap counted (R-HARD-8), and the notice.
     assert calls == [
         "dynamodb:BatchGetItem",
         "dynamodb:UpdateItem",
         "dynamodb:TransactWriteItems",
+        "dynamodb:UpdateItem",
         "ses:SendEmail",
     ]
 

@@ -17,7 +17,7 @@ from chalicelib.domain import errors, names, passwords, security_codes, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import PasswordGate
-from chalicelib.domain.notices import Notices
+from chalicelib.domain.notices import MailCap, Notices
 from chalicelib.domain.ports import (
     CONTACT_FIELDS,
     PROFILE_FIELDS,
@@ -75,10 +75,11 @@ class AccountDeps:
     # (EMAIL_UNDO_TTL_SECONDS, R-HARD-9).
     web_base_url: str = ""
     undo_ttl_seconds: int = 72 * 3600
+    mail_cap: MailCap | None = None
 
     @property
     def notices(self) -> Notices:
-        return Notices(self.mailer, self.web_base_url)
+        return Notices(self.mailer, self.web_base_url, self.mail_cap)
 
 
 def undo_token_hash(key: bytes, token: str) -> str:

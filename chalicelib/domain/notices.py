@@ -4,6 +4,11 @@ e-mail replaced (to the *old* address, with the undo link), account deactivated,
 Each says when (Ecuador's time), from which IP address, and what to do if it was not the owner.
 A notice goes out after its change is committed: a mail failure is logged for the operators and
 never turns a done change into an error.
+
+Every kind of notice has a cap per address and day (R-HARD-8), so that repeating an action
+cannot flood a mailbox; the lock-out notice has its own, tighter one (domain/lockout.py). The
+security-code mails are capped by their own throttle (domain/security_codes.py), and the welcome
+mail follows a code.
 """
 
 from __future__ import annotations
@@ -12,10 +17,33 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from chalicelib.domain import errors, messages
-from chalicelib.domain.ports import Mailer, Origin, User
+from chalicelib.domain import errors, messages, tokens
+from chalicelib.domain.ports import Clock, Mailer, Origin, RateCounter, User
 
 log = logging.getLogger(__name__)
+
+DAY = 24 * 3600
+# A counter item outlives its day a little (as the source throttles' do).
+EXPIRY_MARGIN_SECONDS = 60
+
+
+@dataclass
+class MailCap:
+    """At most `per_day` notices of one kind to one address in a day (R-HARD-8): one atomic
+    counter per kind, address and day, kept under a keyed hash of the address."""
+
+    counter: RateCounter
+    clock: Clock
+    hash_key: bytes
+    per_day: int
+
+    def allows(self, kind: str, address: str) -> bool:
+        day = int(self.clock()) // DAY
+        subject = tokens.keyed_hash(self.hash_key, "notice", kind, address.lower())[:32]
+        count = self.counter.hit(
+            f"MAIL#{subject}#{day}", expires_at=(day + 1) * DAY + EXPIRY_MARGIN_SECONDS
+        )
+        return count <= self.per_day
 
 
 @dataclass
@@ -23,6 +51,8 @@ class Notices:
     mailer: Mailer
     # Where the web form lives (WEB_BASE_URL), for the links in the notices.
     web_base_url: str
+    # None: no cap (unit tests).
+    cap: MailCap | None = None
 
     def recover_link(self, user_id: str) -> str:
         return f"{self.web_base_url}/recuperar.html?id={quote(user_id)}"
@@ -31,6 +61,12 @@ class Notices:
         return f"{self.web_base_url}/undo-email.html?token={quote(token)}"
 
     def send(self, to: str, mail: messages.Mail, user_id: str) -> None:
+        # The subject names the kind of notice.
+        if self.cap is not None and not self.cap.allows(mail[0], to):
+            log.warning(
+                "security notice over its cap", extra={"user_id": user_id, "subject": mail[0]}
+            )
+            return
         try:
             self.mailer.send(to, *mail)
         except errors.MailUnavailable:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from chalice.app import Request, Response
@@ -105,6 +107,26 @@ def security_headers(request: Request, get_response: Callable[[Request], Respons
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+@contextmanager
+def answered_no_sooner_than(milliseconds: int) -> Iterator[None]:
+    """The block's answer, success or refusal, leaves no sooner than `milliseconds` after the
+    block started (R-HARD-6).
+
+    An existing account costs more work than an unknown one (a mail, an audit item, a lock-out
+    notice), and the difference is measurable from outside. Doing the same work for an unknown
+    ID is not possible (there is nobody to mail), so every answer of such a view waits until
+    the same fixed time instead; the floor is set above the slowest case. A sleep, not CPU: it
+    costs billed duration only.
+    """
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        left = milliseconds / 1000 - (time.monotonic() - start)
+        if left > 0:
+            time.sleep(left)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

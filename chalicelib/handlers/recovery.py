@@ -9,7 +9,14 @@ from chalice.app import Response
 from chalicelib.domain import recovery
 from chalicelib.domain.throttles import CODE_REQUESTS
 from chalicelib.handlers.auth import origin, private
-from chalicelib.handlers.http import ACCEPTED_TYPES, api, code_issued, json_body, json_response
+from chalicelib.handlers.http import (
+    ACCEPTED_TYPES,
+    answered_no_sooner_than,
+    api,
+    code_issued,
+    json_body,
+    json_response,
+)
 from chalicelib.handlers.throttle import limit_source
 from chalicelib.wiring import runtime
 
@@ -28,7 +35,9 @@ def security_code() -> Response:
     # The same per-source budget as every other code request (issue 6): it also caps how many
     # identifiers one address can probe, whatever they answer.
     limit_source(CODE_REQUESTS, request)
-    issued = recovery.request_code(runtime().recovery(), identifier, origin(request))
+    # An account's code is mailed and audited; an unknown one's is not (R-HARD-6).
+    with answered_no_sooner_than(runtime().settings.timing_floor_ms):
+        issued = recovery.request_code(runtime().recovery(), identifier, origin(request))
     return private(code_issued(issued))
 
 
@@ -37,7 +46,8 @@ def security_code() -> Response:
 def recover_password() -> Response:
     request = bp.current_request
     form = recovery.read_recovery(json_body(request))
-    recovery.recover_password(runtime().recovery(), form, origin(request))
+    with answered_no_sooner_than(runtime().settings.timing_floor_ms):
+        recovery.recover_password(runtime().recovery(), form, origin(request))
     return private(json_response({"status": "PASSWORD_RESET"}))
 
 
