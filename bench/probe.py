@@ -114,7 +114,8 @@ class Probe:
         from chalice import Chalice
         from moto.core.botocore_stubber import BotocoreStubber
 
-        BotocoreStubber.__call__ = self._timed(BotocoreStubber.__call__, "aws")  # type: ignore[method-assign]
+        stub = self._timed(BotocoreStubber.__call__, "aws")
+        BotocoreStubber.__call__ = stub  # type: ignore[method-assign]  # timed for every client
         for name in ("hash", "verify"):
             setattr(
                 argon2.PasswordHasher, name, self._timed(getattr(argon2.PasswordHasher, name), "h")
@@ -123,7 +124,7 @@ class Probe:
         original_call = Chalice.__call__
         probe = self
 
-        def lambda_handler(app: Any, event: Any, context: Any) -> Any:
+        def lambda_handler(app: Chalice, event: Any, context: Any) -> dict[str, Any]:
             record = probe.current
             if record is None:
                 return original_call(app, event, context)
@@ -136,7 +137,7 @@ class Probe:
             record.status = int(answer.get("statusCode", 0))
             return answer
 
-        Chalice.__call__ = lambda_handler  # type: ignore[method-assign]
+        Chalice.__call__ = lambda_handler  # type: ignore[method-assign, assignment]  # timed too
 
         original_create = botocore.session.Session.create_client
 
@@ -146,7 +147,7 @@ class Probe:
             client.meta.events.register("after-call", probe._after)
             return client
 
-        botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
+        botocore.session.Session.create_client = create_client
 
     # --- counting -------------------------------------------------------------------------
 

@@ -46,4 +46,4 @@ def share_session_with_pynamodb() -> None:
     """
     import pynamodb.connection.base
 
-    pynamodb.connection.base.get_session = session  # type: ignore[assignment]
+    pynamodb.connection.base.get_session = session  # type: ignore[attr-defined]  # not re-exported

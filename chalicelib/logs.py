@@ -131,7 +131,7 @@ class SecretFilter(logging.Filter):
         return True
 
 
-def install(handler: logging.Handler) -> logging.Handler:
+def install[H: logging.Handler](handler: H) -> H:
     handler.setFormatter(JsonFormatter())
     if not any(isinstance(f, SecretFilter) for f in handler.filters):
         handler.addFilter(SecretFilter())

@@ -83,10 +83,14 @@ def report_peer_addresses() -> None:
         )
         return event
 
-    chalice.local.LambdaEventConverter.create_lambda_event = event_with_peer  # type: ignore[method-assign]
+    converter = chalice.local.LambdaEventConverter
+    converter.create_lambda_event = event_with_peer  # type: ignore[method-assign]  # for every event
 
 
 class AnyMethodHandler(chalice.local.ChaliceRequestHandler):
+    # http.server's; mypy does not see it through chalice's six.moves import.
+    request_version: str
+
     def _parse_payload(self) -> Any:
         # Read first by every verb's handler, in the request's own thread.
         _peer.address = self.client_address[0]
@@ -120,9 +124,16 @@ class AnyMethodHandler(chalice.local.ChaliceRequestHandler):
 
 
 class LocalDevServer(chalice.local.LocalDevServer):
-    def __init__(self, app_object: Any, config: Any, host: str, port: int, **kwargs: Any) -> None:
-        kwargs.setdefault("handler_cls", AnyMethodHandler)
-        super().__init__(app_object, config, host, port, **kwargs)
+    def __init__(
+        self,
+        app_object: Any,
+        config: Any,
+        host: str,
+        port: int,
+        handler_cls: chalice.local.HandlerCls = AnyMethodHandler,
+        server_cls: chalice.local.ServerCls = chalice.local.ThreadedHTTPServer,
+    ) -> None:
+        super().__init__(app_object, config, host, port, handler_cls, server_cls)
 
 
 class ShellFirstFactory(CLIFactory):
@@ -145,10 +156,11 @@ class ShellFirstFactory(CLIFactory):
 LISTEN_BACKLOG = 128
 
 if __name__ == "__main__":
-    chalice.local.LocalGateway = TemplateGateway  # type: ignore[misc]
+    # chalice local takes these classes from its modules' names: replaced before it starts.
+    chalice.local.LocalGateway = TemplateGateway  # type: ignore[misc]  # patching a class name
     report_peer_addresses()
-    chalice.local.LocalDevServer = LocalDevServer  # type: ignore[misc]
-    chalice.cli.CLIFactory = ShellFirstFactory  # type: ignore[misc]
+    chalice.local.LocalDevServer = LocalDevServer  # type: ignore[misc]  # patching a class name
+    chalice.cli.CLIFactory = ShellFirstFactory  # type: ignore[attr-defined]  # an import there
     chalice.local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
     sys.argv = ["chalice", "local", *sys.argv[1:]]
     sys.exit(chalice_main())

@@ -238,7 +238,7 @@ class FaultInjector:
     def attach(self, client: Any) -> None:
         client.meta.events.register("before-send", self, unique_id="tests-fault-injector")
 
-    def __call__(self, request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+    def __call__(self, request: Any, event_name: str, **_kwargs: Any) -> AWSResponse | None:
         _, service, operation = event_name.split(".", 2)
         name = f"{service}:{operation}"
         with self._lock:

@@ -227,7 +227,7 @@ LIMIT_SETTINGS = {
 
 
 def fresh_settings() -> Any:
-    return get_settings.__wrapped__()  # type: ignore[attr-defined]
+    return get_settings.__wrapped__()
 
 
 def test_every_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -378,7 +378,7 @@ def test_every_answer_says_nosniff_and_only_public_data_may_be_cached(client: An
     token = signed_in(client, 91)
     for path, method in app_routes():
         for headers in ({}, bearer(token), bearer("juan.perez91." + "A" * 43)):
-            body = None if method in {"GET", "DELETE"} else {}
+            body: dict[str, Any] | None = None if method in {"GET", "DELETE"} else {}
             answer = call(client, method, concrete(path), body, **headers)
             assert answer.headers.get("X-Content-Type-Options") == "nosniff", (path, method)
             cache = answer.headers.get("Cache-Control")

@@ -927,6 +927,7 @@ def test_deactivation_on_stale_data_releases_nothing_r_mod_7(
 
     def load_as_before_the_change(self: Any, token_hash: str, user_id: str) -> Any:
         session, user = real_load(self, token_hash, user_id)
+        assert user is not None
         return session, replace(user, email=profile["email"], version=profile["version"])
 
     monkeypatch.setattr(DynamoSessionStore, "load", load_as_before_the_change)

@@ -182,6 +182,7 @@ def test_an_unknown_link_is_404_and_a_malformed_one_400(client: Any, changed: st
         assert answer.status == 400, bad
         assert answer.error["code"] == "VALIDATION_ERROR"
         assert set(answer.error["fields"]) == {"token"}
+    body: str | dict[str, Any]
     for body in ("not json", "[]", {}):
         assert post(client, UNDO_PATH, body).status == 400
     # None of that spent the link.

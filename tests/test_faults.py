@@ -452,7 +452,7 @@ def test_a_failed_welcome_mail_leaves_a_working_account_and_a_log_line_r_reg_14(
     assert ("ERROR", "ses send failed") in messages
     assert ("WARNING", "welcome mail not sent") in messages
     [welcome] = [r for r in caplog.records if r.getMessage() == "welcome mail not sent"]
-    assert welcome.user_id == "juan.perez1"  # type: ignore[attr-defined]
+    assert welcome.user_id == "juan.perez1"  # type: ignore[attr-defined]  # a log `extra`
 
 
 def test_a_failed_notice_after_an_email_change_keeps_the_change_r_mod_6(

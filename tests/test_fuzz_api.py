@@ -23,6 +23,7 @@ from chalice.config import Config
 from chalice.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -123,5 +124,7 @@ def test_every_route_of_the_app_is_documented_and_so_fuzzed() -> None:
     paths = served.raw_schema["paths"]
     documented = {(path, method.upper()) for path, item in paths.items() for method in item}
     assert documented >= IMPLEMENTED, sorted(IMPLEMENTED - documented)
-    fuzzed = {(op.ok().path, op.ok().method.upper()) for op in schema.get_all_operations()}
+    # An operation schemathesis could not read (an Err) is left out, so it fails below.
+    operations = [op.ok() for op in schema.get_all_operations() if isinstance(op, Ok)]
+    fuzzed = {(op.path, op.method.upper()) for op in operations}
     assert fuzzed == IMPLEMENTED, sorted(IMPLEMENTED ^ fuzzed)

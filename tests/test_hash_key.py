@@ -38,7 +38,7 @@ def fresh_cache() -> Iterator[None]:
 
 def deployed(**changes: str) -> Settings:
     values = {"hash_key": "", "hash_key_parameter": PARAMETER, "stage": "dev", **changes}
-    return dataclasses.replace(get_settings(), **values)
+    return dataclasses.replace(get_settings(), **values)  # type: ignore[arg-type]  # str fields
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ def test_sixteen_clients_register_200_and_make_1000_changes_with_nothing_lost(
     def client() -> Client:
         if not hasattr(clients, "client"):
             clients.client = Client(local_stack.api, record)
-        return clients.client  # type: ignore[no-any-return]
+        return clients.client
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         started = time.perf_counter()
@@ -259,7 +259,7 @@ def test_sixteen_clients_register_200_and_make_1000_changes_with_nothing_lost(
     claims = Counter(
         (c["claim"]["S"], c["owner"]["S"]) for c in scan(local_stack.moto, TABLES["claims"])
     )
-    expected_claims = Counter()
+    expected_claims: Counter[tuple[str, str]] = Counter()
     for a in accounts:
         expected_claims[(f"USERID#{a.user_id}", a.user_id)] += 1
         expected_claims[(f"DOC#CEDULA#{a.body['document_number']}", a.user_id)] += 1

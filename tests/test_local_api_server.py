@@ -102,6 +102,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
 
 def request(api: LocalApi, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
     address = urlsplit(api.url)
+    assert address.hostname is not None
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
     try:
         connection.request(method, path, headers={"Origin": WEB})

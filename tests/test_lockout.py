@@ -3,6 +3,7 @@ R-HARD-1, R-HARD-8)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -28,7 +29,7 @@ WRONG = "Otra2026clave"
 
 @dataclass
 class MemoryAccounts:
-    """The AttemptStore and AccountStore ports in memory, with DynamoDB's conditional writes.
+    """The AttemptStore and SessionOpener ports in memory, with DynamoDB's conditional writes.
 
     `meanwhile` runs between the verification of a password and the write that follows it: a
     concurrent request's work, as a parallel burst interleaves it.
@@ -39,7 +40,7 @@ class MemoryAccounts:
     audit: list[AuditEvent] = field(default_factory=list)
     sessions: dict[str, Session] = field(default_factory=dict)
     lock_notices: list[int] = field(default_factory=list)
-    meanwhile: list[object] = field(default_factory=list)
+    meanwhile: list[Callable[[], object]] = field(default_factory=list)
 
     def _state(self, user_id: str) -> LoginState:
         user = self.users.get(user_id)
@@ -57,7 +58,7 @@ class MemoryAccounts:
 
     def _interleave(self) -> None:
         while self.meanwhile:
-            self.meanwhile.pop(0)()  # type: ignore[operator]
+            self.meanwhile.pop(0)()
 
     def count_attempt(self, user_id: str, now: int, max_attempts: int) -> Counted:
         state = self._state(user_id)
@@ -157,7 +158,7 @@ def a_user(**changes: object) -> User:
         email="ana@example.com",
         senae_email="ana.torres@correo.aduana.gob.ec",
     )
-    return replace(user, **changes)  # type: ignore[arg-type]
+    return replace(user, **changes)  # type: ignore[arg-type]  # fields the test names
 
 
 _HASH: list[str] = []
@@ -186,7 +187,7 @@ def notices() -> CountingNotices:
 
 @pytest.fixture
 def gate(accounts: MemoryAccounts, clock: FakeClock, notices: CountingNotices) -> PasswordGate:
-    return PasswordGate(accounts, clock, POLICY, notices=notices)  # type: ignore[arg-type]
+    return PasswordGate(accounts, clock, POLICY, notices=notices)  # type: ignore[arg-type]  # a fake
 
 
 @pytest.fixture
@@ -434,6 +435,6 @@ def test_a_session_logged_out_meanwhile_is_not_revived(deps: SessionDeps, clock:
         sessions.log_out(deps, caller)
         return found
 
-    store.load = load_then_log_out  # type: ignore[method-assign]
+    store.load = load_then_log_out  # type: ignore[method-assign]  # a race, on this store only
     with pytest.raises(errors.Unauthorized):
         sessions.authenticate(deps, token, ORIGIN)

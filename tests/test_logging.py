@@ -76,8 +76,8 @@ def assert_access_lines(handler: Lines, requests: int) -> None:
         assert set(line) >= ACCESS_FIELDS, line
         assert line["route"].startswith("/v1/")
         assert isinstance(line["status"], int) and isinstance(line["latency_ms"], float)
-    for line in handler.lines:
-        assert "\n" not in line
+    for raw in handler.lines:
+        assert "\n" not in raw
 
 
 def test_registration_logs_one_json_line_per_request_and_no_secret(client, captured):

@@ -403,7 +403,8 @@ GATEWAY_ERRORS = {
     "AUTHORIZER_CONFIGURATION_ERROR": ("503", "SERVICE_UNAVAILABLE"),
     "INTEGRATION_TIMEOUT": ("503", "SERVICE_UNAVAILABLE"),
 }
-API_CODES = {cls.code for cls in [errors.ApiError, *errors.ApiError.__subclasses__()]}
+API_ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
+API_CODES = {cls.code for cls in API_ERRORS}
 
 
 def gateway_responses(template: dict[str, Any]) -> dict[str, Any]:

@@ -235,7 +235,12 @@ def _save(
         with security_codes.refunded_on_refusal(deps, move.code, origin):
             deps.accounts.change(change)
 
-    updated = replace(user, **values, version=user.version + 1, updated_at=now)
+    updated = replace(
+        user,
+        **values,  # type: ignore[arg-type]  # only str | None fields: contact, e-mail, name baseline
+        version=user.version + 1,
+        updated_at=now,
+    )
     if change.password_hash is not None and change.session_epoch is not None:
         updated = replace(
             updated,

@@ -27,13 +27,15 @@ DOCUMENT_TYPES: tuple[dict[str, str], ...] = (
 )
 
 
-def _load(name: str) -> Any:
-    return json.loads((DATA / name).read_text(encoding="utf-8"))
+def _load(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((DATA / name).read_text(encoding="utf-8"))
+    return document
 
 
 @cache
 def countries() -> list[dict[str, str]]:
-    return _load("countries.json")["items"]
+    items: list[dict[str, str]] = _load("countries.json")["items"]
+    return items
 
 
 @cache

@@ -332,7 +332,9 @@ class SessionStore(Protocol):
     def delete(self, token_hash: str) -> None: ...
 
 
-class AccountStore(Protocol):
+class SessionOpener(Protocol):
+    """What log-in writes (sessions.SessionDeps); AccountStore has it too."""
+
     def open_session(
         self,
         session: Session,
@@ -347,6 +349,8 @@ class AccountStore(Protocol):
         the stored state or hash is no longer the one read."""
         ...
 
+
+class AccountStore(SessionOpener, Protocol):
     def change(self, change: AccountChange) -> None:
         """One transaction; StaleUpdate, EmailTaken or SecurityCodeInvalid when refused."""
         ...

@@ -148,13 +148,18 @@ def issue_code(
 
 class CodeDeps(Protocol):
     """What issuing and checking a code take from a use case's dependencies (RegistrationDeps,
-    AccountDeps, RecoveryDeps all have it)."""
+    AccountDeps, RecoveryDeps all have it). Read-only, as those frozen dataclasses are."""
 
-    codes: CodeStore
-    mailer: Mailer
-    clock: Clock
-    hash_key: bytes
-    code_policy: CodePolicy
+    @property
+    def codes(self) -> CodeStore: ...
+    @property
+    def mailer(self) -> Mailer: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def hash_key(self) -> bytes: ...
+    @property
+    def code_policy(self) -> CodePolicy: ...
 
 
 def _refusal(

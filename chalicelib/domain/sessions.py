@@ -22,11 +22,11 @@ from chalicelib.domain.fields import check_user_id, normalise_user_id
 from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.ports import (
     STATUS_ACTIVE,
-    AccountStore,
     AuditEvent,
     Clock,
     Origin,
     Session,
+    SessionOpener,
     SessionStore,
     User,
 )
@@ -50,7 +50,7 @@ class SessionPolicy:
 
 @dataclass
 class SessionDeps:
-    accounts: AccountStore
+    accounts: SessionOpener
     sessions: SessionStore
     gate: PasswordGate
     clock: Clock

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Blueprint
 from chalice.app import Response
 
@@ -18,7 +21,7 @@ bp = Blueprint(__name__)
 signed_in = authenticated(bp)
 
 
-def _route(path: str, method: str):  # type: ignore[no-untyped-def]
+def _route[F: Callable[..., Any]](path: str, method: str) -> Callable[[F], F]:
     return bp.route(path, methods=[method], content_types=ACCEPTED_TYPES)
 
 

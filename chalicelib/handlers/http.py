@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from chalice.app import Request, Response
 
@@ -27,7 +27,7 @@ def error_response(error: errors.ApiError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.fields:
         body["fields"] = error.fields
-    headers = dict(JSON)
+    headers: dict[str, str | list[str]] = dict(JSON)
     if error.retry_after is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after)))
     return Response(body={"error": body}, status_code=error.status, headers=headers)
@@ -70,7 +70,8 @@ def json_body(request: Request) -> dict[str, Any]:
     before any work (an authenticated one right after its session check). 400 VALIDATION_ERROR
     rather than 415: one code for every malformed request (api.md allows either).
     """
-    raw = request.raw_body or b""
+    # chalice types raw_body as str | bytes, but it always encodes a str body to bytes.
+    raw = cast(bytes, request.raw_body) or b""
     if len(raw) > get_settings().max_body_bytes:
         raise errors.ValidationFailed("La solicitud es demasiado grande (máximo 64 KiB).")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()

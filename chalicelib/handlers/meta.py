@@ -20,7 +20,8 @@ OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    return json.loads(OPENAPI.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    return document
 
 
 @bp.route("/v1/health", methods=["GET"], content_types=ACCEPTED_TYPES)

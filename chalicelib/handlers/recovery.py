@@ -3,6 +3,9 @@ the mailed link are the credentials. Every answer is `Cache-Control: no-store`."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Blueprint
 from chalice.app import Response
 
@@ -23,7 +26,7 @@ from chalicelib.wiring import runtime
 bp = Blueprint(__name__)
 
 
-def _post(path: str):  # type: ignore[no-untyped-def]
+def _post[F: Callable[..., Any]](path: str) -> Callable[[F], F]:
     return bp.route(path, methods=["POST"], content_types=ACCEPTED_TYPES)
 
 

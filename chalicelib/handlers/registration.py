@@ -26,7 +26,7 @@ from chalicelib.wiring import runtime
 bp = Blueprint(__name__)
 
 
-def _post(path: str):  # type: ignore[no-untyped-def]
+def _post[F: Callable[..., Any]](path: str) -> Callable[[F], F]:
     return bp.route(path, methods=["POST"], content_types=ACCEPTED_TYPES)
 
 

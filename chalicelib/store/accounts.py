@@ -57,10 +57,15 @@ def _state_actions(after: LoginState) -> list[Any]:
     ]
 
 
-def _locked_until_is(model: Any, value: int) -> Condition:
+# The two items that hold a lock-out state: an account's, and an unknown ID's (`LOGIN#<id>`).
+LockOutModel = type[UserModel] | type[LimitModel]
+
+
+def _locked_until_is(model: LockOutModel, value: int) -> Condition:
     if value:
         return model.locked_until == value
-    return model.locked_until.does_not_exist() | (model.locked_until == 0)
+    unset: Condition = model.locked_until.does_not_exist() | (model.locked_until == 0)
+    return unset
 
 
 def _no_lock_since(before: LoginState) -> Condition:
@@ -68,20 +73,22 @@ def _no_lock_since(before: LoginState) -> Condition:
     return _locked_until_is(UserModel, before.locked_until)
 
 
-def _state_condition(model: Any, before: LoginState) -> Condition:
+def _state_condition(model: LockOutModel, before: LoginState) -> Condition:
     """The stored lock-out state is still `before` (an empty state may also be absent)."""
     if before.failures:
         failures = model.failed_logins == list(before.failures)
     else:
         failures = model.failed_logins.does_not_exist() | (model.failed_logins == [])
-    return failures & _locked_until_is(model, before.locked_until)
+    same: Condition = failures & _locked_until_is(model, before.locked_until)
+    return same
 
 
-def _attempt_condition(model: Any, now: int, max_attempts: int) -> Condition:
+def _attempt_condition(model: LockOutModel, now: int, max_attempts: int) -> Condition:
     """Not locked at `now`, and fewer than `max_attempts` attempts in the list (R-HARD-1)."""
     unlocked = model.locked_until.does_not_exist() | (model.locked_until <= now)
     room = model.failed_logins.does_not_exist() | (size(model.failed_logins) < max_attempts)
-    return unlocked & room
+    allowed: Condition = unlocked & room
+    return allowed
 
 
 def _limit_state(item: LimitModel | None) -> LoginState:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.attributes import Attribute
 from pynamodb.models import Model
 
 from chalicelib.domain import errors
@@ -20,7 +21,8 @@ ATTEMPTS = 3
 
 
 def _hash_key_name(model: type[Model]) -> str:
-    return model._hash_key_attribute().attr_name
+    key: Attribute[Any] = model._hash_key_attribute()  # every model here has a hash key
+    return key.attr_name
 
 
 def batch_get(keys: Sequence[tuple[type[Model], str]]) -> list[Any]:

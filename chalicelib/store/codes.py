@@ -35,7 +35,7 @@ def _to_record(item: CodeModel, email_key: str, purpose: str) -> CodeRecord:
     )
 
 
-def revision_condition(revision: int):  # type: ignore[no-untyped-def]
+def revision_condition(revision: int) -> Condition:
     if revision == 0:
         return CodeModel.key.does_not_exist()
     return CodeModel.revision == revision

@@ -12,5 +12,5 @@ class DynamoRateCounter:
         # see their own count; UpdateItem returns the new values, so no read is needed.
         item = LimitModel(key)
         with dynamodb_unavailable():
-            item.update(actions=[LimitModel.count.add(1), LimitModel.expires_at.set(expires_at)])
-        return int(item.count)
+            item.update(actions=[LimitModel.hits.add(1), LimitModel.expires_at.set(expires_at)])
+        return int(item.hits)

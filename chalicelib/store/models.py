@@ -7,6 +7,9 @@ honours AWS_ENDPOINT_URL, so the local stack needs no code path of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -36,7 +39,17 @@ class _Meta:
     read_timeout_seconds = 5
 
 
-class UndoVoidMap(MapAttribute):  # type: ignore[type-arg]
+def _numbers(
+    *, null: bool | None = None, default: Callable[[], list[float]] | None = None
+) -> ListAttribute[float]:
+    """`ListAttribute(of=NumberAttribute)`, typed as the list of numbers it reads and writes
+    (PynamoDB 6.1 types its items as NumberAttribute instances)."""
+    return cast(
+        "ListAttribute[float]", ListAttribute(of=NumberAttribute, null=null, default=default)
+    )
+
+
+class UndoVoidMap(MapAttribute[str, Any]):
     """Undo links issued after version `after` and up to `through` no longer work (issue 8)."""
 
     after = NumberAttribute()
@@ -44,7 +57,7 @@ class UndoVoidMap(MapAttribute):  # type: ignore[type-arg]
     until = NumberAttribute()
 
 
-class UndoLinkMap(MapAttribute):  # type: ignore[type-arg]
+class UndoLinkMap(MapAttribute[str, Any]):
     """An undo link that may still be used (R-HARD-9): chalicelib.domain.ports.UndoLink."""
 
     version = NumberAttribute()
@@ -77,7 +90,7 @@ class UserModel(Model):
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
     session_epoch = NumberAttribute(default=0)
-    failed_logins = ListAttribute(of=NumberAttribute, default=list)
+    failed_logins = _numbers(default=list)
     locked_until = NumberAttribute(default=0)
     lock_notice_at = NumberAttribute(default=0)
     must_recover_password = BooleanAttribute(default=False)
@@ -112,7 +125,7 @@ class CodeModel(Model):
     code_hash = UnicodeAttribute(null=True)
     expires_at = NumberAttribute()
     attempts = NumberAttribute(default=0)
-    sends = ListAttribute(of=NumberAttribute, default=list)
+    sends = _numbers(default=list)
     used = BooleanAttribute(default=False)
     revision = NumberAttribute(default=0)
     # Keyed hash of the requesting source, and the wrong tries of every other source (R-HARD-4).
@@ -180,11 +193,12 @@ class LimitModel(Model):
         table_name = _settings.limits_table
 
     key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
+    # Stored as "count"; a Python attribute of that name would hide Model.count().
+    hits = NumberAttribute(default=0, attr_name="count")
     expires_at = NumberAttribute()
     # `LOGIN#<id>` for an ID with no account: the same lock-out state a user item keeps, so that a
     # wrong ID and a wrong password answer alike, lock-out included (R-AUTH-2).
-    failed_logins = ListAttribute(of=NumberAttribute, null=True)
+    failed_logins = _numbers(null=True)
     locked_until = NumberAttribute(null=True)
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import errors
@@ -32,16 +33,20 @@ class LabelledWrite(TransactWrite):
         super().__init__(connection=connection())
         self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
 
-    def delete(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+    def delete(  # type: ignore[override]  # a label first, unlike TransactWrite
+        self, label: str, model: Model, condition: Condition | None = None
+    ) -> None:
         super().delete(model, condition=condition)
         self._labels["delete"].append(label)
 
-    def save(self, label: str, model: Any, condition: Condition | None = None) -> None:  # type: ignore[override]
+    def save(  # type: ignore[override]  # a label first, unlike TransactWrite
+        self, label: str, model: Model, condition: Condition | None = None
+    ) -> None:
         super().save(model, condition=condition)
         self._labels["put"].append(label)
 
-    def update(  # type: ignore[override]
-        self, label: str, model: Any, actions: list[Any], condition: Condition | None = None
+    def update(  # type: ignore[override]  # a label first, unlike TransactWrite
+        self, label: str, model: Model, actions: list[Action], condition: Condition | None = None
     ) -> None:
         super().update(model, actions=actions, condition=condition)
         self._labels["update"].append(label)

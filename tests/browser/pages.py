@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from tests.helpers import cedula, registration_body
 
@@ -25,7 +25,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 PASSWORD = "Clave2026segura"
 TOKEN_KEY = "ecuapass.session.token"
 SENAE_DOMAIN = "correo.aduana.gob.ec"
-PHONE = {"width": 375, "height": 812}
+PHONE: ViewportSize = {"width": 375, "height": 812}
 
 _used: set[str] = set()
 

@@ -316,8 +316,8 @@ def test_public_pages_fit_a_375px_phone_and_every_input_has_a_label(
         who = person("movil", 4_567_891)
         fill_registration(page, who)
         page.evaluate("window.scrollTo(0, 0)")
-        path = screenshot(page, "registration-form", full_page=True)
-        assert path.stat().st_size < 400_000, path.stat().st_size
+        shot = screenshot(page, "registration-form", full_page=True)
+        assert shot.stat().st_size < 400_000, shot.stat().st_size
 
         # With errors shown it still fits the screen's width.
         page.fill("#phone1", "12")
