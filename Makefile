@@ -23,6 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt .python-version
 	  exit 1; fi
 	@[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_MINOR)".split("."))))' \
 	  || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
+	@echo "Instalando las dependencias en $(VENV) (solo cuando cambian; la primera vez, 1-2 minutos)..."
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 

@@ -158,71 +158,107 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
             time.sleep(0.3)
 
 
+def banner(web_origin: str, api_url: str, moto_url: str) -> str:
+    """What `make run` prints once the stack is up (README.md shows the same text)."""
+    return (
+        "Ecuapass — registro de Usuario General (entorno local)\n"
+        f"  Formulario web:  {web_origin}/\n"
+        f"  API:             {api_url}/v1/health\n"
+        f"  Correos:         {web_origin}/outbox  (y aquí, en la consola)\n"
+        f"  AWS emulado:     {moto_url} (moto: DynamoDB + SES)\n"
+        "Para probar el formulario: cédula 1710034065 o RUC 1710034065001, teléfono 022345678,\n"
+        "cualquier correo; el código de seguridad llega a «Correos». Los datos viven en memoria:\n"
+        "se pierden al detener el entorno.\n"
+        "Ctrl-C para detener."
+    )
+
+
+class Stop(Exception):
+    """SIGINT or SIGTERM: stop the stack, children included, without a traceback."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stop()
+
+
 def main() -> int:
     from devstack.moto_server import MotoServer
 
+    # Both signals, from the start: a process manager, a closing terminal or a test harness
+    # sends SIGTERM to the whole group, and a background job starts with SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     moto_port, api_port, web_port = (
         _port("MOTO_PORT", 5000),
         _port("API_PORT", 8000),
         _port("WEB_PORT", 8080),
     )
-    moto = MotoServer(moto_port).start()
-    web_origin = f"http://{HOST}:{web_port}"
-    api_url = f"http://{HOST}:{api_port}"
-    env = local_environment(moto.url, web_origin)
-    prepare_aws(env)
-
-    api = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devstack.api_server",
-            "--stage",
-            "local",
-            "--host",
-            HOST,
-            "--port",
-            str(api_port),
-            "--no-autoreload",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    WebHandler.api_url = api_url
-    web = ThreadingHTTPServer((HOST, web_port), partial(WebHandler, directory=str(WEB)))
-    threading.Thread(target=web.serve_forever, daemon=True).start()
+    moto: MotoServer | None = None
+    api: subprocess.Popen[bytes] | None = None
+    web: ThreadingHTTPServer | None = None
+    serving: threading.Thread | None = None
     stop = threading.Event()
-    threading.Thread(target=print_mails, args=(stop,), daemon=True).start()
-
-    wait_until_up(f"{api_url}/v1/health", api)
-    print(
-        f"\nEcuapass — registro de Usuario General (entorno local)\n"
-        f"  Formulario web:  {web_origin}/\n"
-        f"  API:             {api_url}/v1/health\n"
-        f"  Correos:         {web_origin}/outbox  (y aquí, en la consola)\n"
-        f"  AWS emulado:     {moto.url} (moto: DynamoDB + SES)\n"
-        f"Ctrl-C para detener.\n",
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
+        moto = MotoServer(moto_port).start()
+        web_origin = f"http://{HOST}:{web_port}"
+        api_url = f"http://{HOST}:{api_port}"
+        env = local_environment(moto.url, web_origin)
+        prepare_aws(env)
+        # A session of its own, so that a Ctrl-C in the terminal reaches only this process,
+        # which then ends the API itself (below) instead of chalice printing a traceback.
+        api = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "devstack.api_server",
+                "--stage",
+                "local",
+                "--host",
+                HOST,
+                "--port",
+                str(api_port),
+                "--no-autoreload",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        )
+        WebHandler.api_url = api_url
+        web = ThreadingHTTPServer((HOST, web_port), partial(WebHandler, directory=str(WEB)))
+        serving = threading.Thread(target=web.serve_forever, daemon=True)
+        serving.start()
+        threading.Thread(target=print_mails, args=(stop,), daemon=True).start()
+        wait_until_up(f"{api_url}/v1/health", api)
+        print(f"\n{banner(web_origin, api_url, moto.url)}\n", flush=True)
         while api.poll() is None:
             time.sleep(0.5)
         print("chalice local terminó inesperadamente", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except Stop:
         return 0
+    except OSError as exc:
+        # A port already taken (another `make run`?): say which, no traceback.
+        print(f"No se pudo iniciar el entorno local: {exc}. Revise MOTO_PORT, API_PORT y "
+              "WEB_PORT.", file=sys.stderr)  # fmt: skip
+        return 1
     finally:
+        # A second signal must not interrupt the clean-up half-way.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
-        if api.poll() is None:
+        if api is not None and api.poll() is None:
             os.killpg(api.pid, signal.SIGTERM)
             try:
                 api.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(api.pid, signal.SIGKILL)
-        web.shutdown()
-        moto.stop()
+                api.wait(timeout=5)
+        if web is not None:
+            if serving is not None and serving.is_alive():
+                web.shutdown()
+            web.server_close()
+        if moto is not None:
+            moto.stop()
 
 
 if __name__ == "__main__":
