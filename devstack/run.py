@@ -113,25 +113,43 @@ class WebHandler(SimpleHTTPRequestHandler):
             self._send(json.dumps(items, ensure_ascii=False).encode(), "application/json")
         elif path == "/outbox":
             self._send(render_outbox().encode(), "text/html; charset=utf-8")
+        elif path == "/outbox.js":
+            self._send(OUTBOX_SCRIPT.read_bytes(), "text/javascript")
         else:
             super().do_GET()
 
 
+OUTBOX_SCRIPT = Path(__file__).resolve().parent / "outbox.js"
+
+
 def render_outbox() -> str:
+    """The mails sent so far, newest first, inside landmarks; outbox.js keeps it up to date."""
     from html import escape
 
     from devstack.outbox import mails
 
+    sent = mails()
     rows = "".join(
         f"<article><h2>{escape(m.subject)}</h2><p><b>Para:</b> {escape(m.to)}</p>"
         f"<pre>{escape(m.text)}</pre></article>"
-        for m in reversed(mails())
+        for m in reversed(sent)
     )
+    count = "1 correo enviado." if len(sent) == 1 else f"{len(sent)} correos enviados."
     return (
-        '<!doctype html><html lang="es"><meta charset="utf-8"><meta http-equiv="refresh" '
-        'content="3"><title>Correos enviados (local)</title><body style="font-family:sans-serif;'
-        'max-width:50rem;margin:auto"><h1>Correos enviados (entorno local)</h1>'
-        f"{rows or '<p>Aún no se ha enviado ningún correo.</p>'}</body></html>"
+        '<!doctype html><html lang="es"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Correos enviados (local)</title><style>"
+        "body{font-family:sans-serif;max-width:50rem;margin:auto;padding:0 1rem;line-height:1.5}"
+        "pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:.5rem}"
+        "article{border-top:1px solid #767676;padding:.5rem 0}</style></head><body>"
+        "<header><h1>Correos enviados (entorno local)</h1>"
+        "<p>Los correos que el servicio «envió». La lista se actualiza sola cada 3 segundos.</p>"
+        "</header><main>"
+        f'<p id="estado" role="status" aria-live="polite">{count}</p>'
+        f'<section id="correos" aria-label="Correos, el más reciente primero" '
+        f'data-count="{len(sent)}">'
+        f"{rows or '<p>Aún no se ha enviado ningún correo.</p>'}</section></main>"
+        '<script src="/outbox.js" defer></script></body></html>'
     )
 
 

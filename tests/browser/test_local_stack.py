@@ -57,3 +57,19 @@ def test_outbox_lists_every_mail_newest_first(stack: Stack) -> None:
     assert status == 200
     assert "ACTIVACIÓN DE CORREO ELECTRÓNICO" in page
     assert page.index("segundo.outbox@example.com") < page.index("primero.outbox@example.com")
+
+
+def test_the_outbox_updates_itself_without_reloading_and_has_landmarks(
+    stack: Stack, page: Any
+) -> None:
+    """No meta refresh (it moves focus and the reading position); it polls and says so."""
+    page.goto(f"{stack.web}/outbox")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert page.locator("main").count() == 1 and page.locator("header h1").count() == 1
+    page.evaluate("window.marker = 'same page'")
+    address = "tercero.outbox@example.com"
+    status, _, _ = fetch(f"{stack.api}/v1/registration/security-code", "POST", {"email": address})
+    assert status == 202
+    page.get_by_text(address).wait_for(timeout=10_000)
+    assert page.evaluate("window.marker") == "same page"
+    assert "Llegó un correo nuevo" in page.locator("#estado").inner_text()
