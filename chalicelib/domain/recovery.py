@@ -135,10 +135,11 @@ class Identifier:
 
     @property
     def throttle_key(self) -> str:
-        """Where the code item of an identifier that names no active account is kept. An
-        address is keyed by its mailbox, as an account's own code would be (R-HARD-3); an ID
-        gets a prefix no address can have (an address key always holds an `@`)."""
-        return fields.mailbox_key(self.email) if self.email else f"id:{self.user_id}"
+        """Where the code item of an identifier that names no active account is kept: the
+        exact address (no mail leaves for it, so there is no mailbox to protect, and a request
+        for an unknown `ana+x@` must not replace the pending code of `ana@`'s account, R-HARD-3,
+        R-HARD-4); an ID gets a prefix no address can have (an address key holds an `@`)."""
+        return fields.email_key(self.email) if self.email else f"id:{self.user_id}"
 
     @property
     def address(self) -> str:
