@@ -22,6 +22,7 @@ the same number of tries, so neither the answers nor their timing tell whether a
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from chalicelib.domain import errors, passwords
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.ports import AuditEvent, Clock, LoginState, Origin, User
 from chalicelib.domain.registration import iso
+
+log = logging.getLogger(__name__)
 
 # A conditional write lost to a concurrent attempt is re-read and retried this many times.
 WRITE_ATTEMPTS = 3
@@ -189,11 +192,15 @@ class PasswordGate:
     def release(self, attempt: Attempt) -> None:
         """Takes back a right attempt whose action was refused afterwards for another reason
         (a stale form, a wrong code): the password was right, so it must not count as a
-        failure. A lock set meanwhile stays."""
+        failure. A lock set meanwhile stays; the caller's own refusal is the answer whatever
+        happens here, so a failure to take the attempt back is logged, not raised."""
         try:
             self.succeed(attempt)
-        except errors.AccountLocked:
-            return
+        except errors.ApiError as error:
+            log.warning(
+                "right password attempt not taken back",
+                extra={"user_id": attempt.user.user_id, "error_code": error.code},
+            )
 
     def _count(self, user_id: str, now: int) -> Counted:
         """The attempt counted, or the refusal of an ID that is locked or whose attempts in the
