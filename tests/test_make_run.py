@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from devstack.run import banner
-from tests.stack import ROOT, free_port
+from tests.conftest import ROOT
+from tests.stack import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make-run")]
 
