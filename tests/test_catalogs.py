@@ -109,16 +109,32 @@ def test_provinces_are_the_24_of_ecuador_in_inec_code_order(client: Any) -> None
     assert [item["name"] for item in items] == list(CANTONS_PER_PROVINCE)
 
 
+# Parishes the portal lists among the cities (R-REG-5): code -> the canton they belong to.
+PARISHES = {"0901CHONGON": "0901"}
+
+
 def test_every_province_has_its_cantons_221_in_total(client: Any) -> None:
     total = 0
     for province in get_items(client, "/v1/catalogs/provinces"):
         cities = get_items(client, f"/v1/catalogs/provinces/{province['code']}/cities")
         codes = [city["code"] for city in cities]
-        assert len(cities) == CANTONS_PER_PROVINCE[province["name"]], province
+        cantons = [code for code in codes if code not in PARISHES]
+        assert len(cantons) == CANTONS_PER_PROVINCE[province["name"]], province
         assert codes == sorted(codes)
-        assert all(len(code) == 4 and code.startswith(province["code"]) for code in codes)
-        total += len(cities)
+        assert all(len(code) == 4 and code.startswith(province["code"]) for code in cantons)
+        assert all(PARISHES[code] in cantons for code in codes if code in PARISHES)
+        total += len(cantons)
     assert total == 221
+
+
+def test_the_seeds_names_of_guayas_are_found_r_reg_5(client: Any) -> None:
+    """Seed 001 lists «Eloy Alfaro» and «Chongón» under Guayas; INEC names 0907 «Eloy Alfaro
+    (Durán)»: a search for either name finds it, and Chongón is offered as Guayaquil's parish."""
+    names = {c["name"]: c["code"] for c in get_items(client, "/v1/catalogs/provinces/09/cities")}
+    assert names["Eloy Alfaro (Durán)"] == "0907"
+    assert names["Chongón (Guayaquil)"] == "0901CHONGON"
+    for typed in ("Eloy Alfaro", "Durán", "Chongón"):
+        assert any(typed in name for name in names), typed
 
 
 def test_guayas_cities_include_guayaquil_as_0901(client: Any) -> None:
@@ -154,3 +170,10 @@ def test_document_types_are_exactly_those_of_api_md(client: Any) -> None:
         {"code": "CEDULA", "name": "Cédula de Identidad"},
         {"code": "PASAPORTE", "name": "Pasaporte"},
     ]
+
+
+def test_a_listed_parish_is_a_valid_city_of_its_province_r_reg_5() -> None:
+    from chalicelib.domain.fields import check_location
+
+    assert check_location("EC", "09", "0901CHONGON") == {}
+    assert "city" in check_location("EC", "17", "0901CHONGON")
