@@ -10,14 +10,13 @@ from chalice import Chalice, CORSConfig
 
 from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.handlers import account, catalogs, http, meta, recovery, registration, sessions
+from chalicelib.handlers import accounts, catalogs, http, meta, recovery, registration, sessions
 
 settings = get_settings()
 
 app = Chalice(app_name="ecuapass-registro")
-app.log.setLevel(settings.log_level)
 logs.configure(settings.log_level, app.log)
-app.register_middleware(logs.access_log, "http")
+app.register_middleware(http.access_log, "http")
 app.register_middleware(http.security_headers, "http")
 app.api.cors = CORSConfig(
     allow_origin=settings.cors_origin,
@@ -26,5 +25,5 @@ app.api.cors = CORSConfig(
     max_age=600,
 )
 
-for blueprint in (catalogs.bp, registration.bp, sessions.bp, account.bp, recovery.bp, meta.bp):
+for blueprint in (catalogs.bp, registration.bp, sessions.bp, accounts.bp, recovery.bp, meta.bp):
     app.register_blueprint(blueprint)

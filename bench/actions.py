@@ -356,7 +356,7 @@ def main() -> None:
 
     import app as application
     from chalicelib.config import get_settings
-    from chalicelib.wiring import runtime
+    from chalicelib.wiring import services
 
     silence_logs(application.app)
     rows: list[dict[str, Any]] = []
@@ -371,7 +371,7 @@ def main() -> None:
             Name=settings.hash_key_parameter, Value=HASH_KEY_VALUE, Type="SecureString"
         )
         clock = FakeClock()
-        runtime().clock = clock
+        services().clock = clock
         with Client(application.app, stage_name=STAGE) as client:
             runner = Journey(client, probe, clock, rows)
             runner.phase = "first"

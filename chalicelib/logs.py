@@ -1,32 +1,22 @@
 """Structured logs (R-OPS-3): one JSON line per event, never a secret, never a full e-mail.
 
-Every record, whoever logs it, goes through `JsonFormatter`, which masks e-mail addresses in the
-message and in every field and replaces the value of any field whose name is a known secret. The
-`access_log` middleware writes one line per HTTP request with its request id, route, method,
-status, latency and source address; request bodies are never logged.
-
-Libraries that log request parameters at DEBUG (botocore, PynamoDB: a PutItem's arguments include
-the password hash) are held at WARNING whatever LOG_LEVEL says.
+Every record, whoever logs it, is formatted by `RedactingFormatter`, Powertools' Lambda formatter
+with a `serialize` hook that masks e-mail addresses and replaces the value of any field whose name
+is a known secret. `request_scope` adds the request id, route and method to every line logged
+while a request is served; `access` writes its one access line. Request bodies are never logged.
 """
 
 from __future__ import annotations
 
-import contextvars
-import json
 import logging
 import re
 import sys
-import time
-import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
-from chalice.app import Request, Response
-
-from chalicelib.handlers.http import source_ip
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from chalice.app import Request
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +43,14 @@ SECRET_FIELDS = frozenset(
 )
 REDACTED = "[redacted]"
 
+# Libraries that log request parameters at DEBUG (a PutItem's arguments include the password
+# hash): held at WARNING whatever LOG_LEVEL says.
 QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "s3transfer", "pynamodb", "moto")
 
-# Attributes every LogRecord has; anything else on a record came from `extra={...}`.
-_RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
-
 _EMAIL = re.compile(r"([A-Za-z0-9._%+\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+
+# Powertools' names for an exception's fields, and the ones these lines have always used.
+_EXCEPTION_FIELDS = {"exception": "traceback", "exception_name": "error_type"}
 
 
 def _normalise(name: str) -> str:
@@ -94,60 +86,53 @@ def scrub(value: Any, name: str = "") -> Any:
     return mask_emails(str(value))
 
 
-# What the access-log middleware knows about the request being served, for every line logged
-# while it runs.
-_request: contextvars.ContextVar[Mapping[str, str]] = contextvars.ContextVar(
-    "request", default=MappingProxyType({})
-)
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    """Powertools' JSON line (timestamp, level, logger, message, the request's keys, `extra`
+    fields, the exception), scrubbed by `serialize` before it is written."""
 
+    def __init__(self) -> None:
+        super().__init__(
+            log_record_order=["timestamp", "level", "logger", "message"],
+            location=None,
+            utc=True,
+            use_rfc3339=True,
+            serialize_stacktrace=False,
+        )
 
-class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": mask_emails(record.getMessage()),
+        # Powertools resolves "%(...)s" only for the record's own attribute names: the logger's
+        # name goes in as a field of the record instead.
+        record.__dict__.setdefault("logger", record.name)
+        return super().format(record)
+
+    def serialize(self, log: Mapping[str, Any]) -> str:
+        line = {
+            _EXCEPTION_FIELDS.get(name, name): scrub(value, name)
+            for name, value in log.items()
+            if not name.startswith("_")
         }
-        line.update(_request.get())
-        for name, value in vars(record).items():
-            if name not in _RECORD_ATTRS and not name.startswith("_"):
-                line[name] = scrub(value, name)
-        if record.exc_info and record.exc_info[0] is not None:
-            line["error_type"] = record.exc_info[0].__name__
-            line["traceback"] = mask_emails("".join(traceback.format_exception(*record.exc_info)))
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return super().serialize(line)
 
 
-class SecretFilter(logging.Filter):
-    """Redacts secret-named `extra` fields on the record itself, for handlers with other formats."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        for name in list(vars(record)):
-            if name not in _RECORD_ATTRS and is_secret_field(name):
-                setattr(record, name, REDACTED)
-        return True
+# One formatter for every handler: it keeps no state of its own (the request's keys live in
+# Powertools' context variable).
+FORMATTER = RedactingFormatter()
 
 
 def install[H: logging.Handler](handler: H) -> H:
-    handler.setFormatter(JsonFormatter())
-    if not any(isinstance(f, SecretFilter) for f in handler.filters):
-        handler.addFilter(SecretFilter())
+    handler.setFormatter(FORMATTER)
     return handler
 
 
 def configure(level: str, *loggers: logging.Logger) -> None:
-    """Formats the root logger's handlers (Lambda's own, or a new stderr one) and `loggers`'."""
+    """Formats the root logger's handlers (Lambda's own, or a new stderr one) and `loggers`', and
+    sets the level of the root logger and of `loggers`."""
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(sys.stderr))
     for logger in (root, *loggers):
         for handler in logger.handlers:
             install(handler)
-    root.setLevel(level)
-    for logger in loggers:
         logger.setLevel(level)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
@@ -161,34 +146,23 @@ def request_id(request: Request) -> str:
 
 
 @contextmanager
-def request_scope(request: Request) -> Iterator[dict[str, str]]:
-    scope = {
+def request_scope(request: Request) -> Iterator[None]:
+    """Every line logged inside the block carries the request's id, route and method."""
+    keys = {
         "request_id": request_id(request),
         "route": str((request.context or {}).get("resourcePath") or request.path),
         "method": request.method,
     }
-    token = _request.set(scope)
+    FORMATTER.thread_safe_append_keys(**keys)
     try:
-        yield scope
+        yield
     finally:
-        _request.reset(token)
+        FORMATTER.thread_safe_remove_keys(keys)
 
 
-def access_log(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice `http` middleware: one line per request, written after the answer is known."""
-    started = time.perf_counter()
-    status = 500
-    with request_scope(request):
-        try:
-            response = get_response(request)
-            status = response.status_code
-            return response
-        finally:
-            log.info(
-                "request",
-                extra={
-                    "status": status,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                    "source_ip": source_ip(request),
-                },
-            )
+def access(status: int, latency_ms: float, source_ip: str) -> None:
+    """The request's one access line (R-OPS-3)."""
+    log.info(
+        "request",
+        extra={"status": status, "latency_ms": round(latency_ms, 1), "source_ip": source_ip},
+    )

@@ -1,6 +1,6 @@
 """The composition root: builds the adapters once per container and hands them to the domain.
 
-Tests replace `runtime().clock` to move time without sleeping.
+Tests replace `services().clock` to move time without sleeping.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _hash_key(settings: Settings) -> bytes:
 
 
 @dataclass
-class Runtime:
+class Services:
     settings: Settings
     clock: Clock = field(default=time.time)
 
@@ -216,5 +216,5 @@ def _cached_hash_key(settings: Settings) -> bytes:
 
 
 @cache
-def runtime() -> Runtime:
-    return Runtime(get_settings())
+def services() -> Services:
+    return Services(get_settings())

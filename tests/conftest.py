@@ -45,7 +45,7 @@ from moto.ses.models import ses_backends  # noqa: E402
 
 from chalicelib.config import get_settings  # noqa: E402
 from chalicelib.store.models import create_tables  # noqa: E402
-from chalicelib.wiring import runtime  # noqa: E402
+from chalicelib.wiring import services  # noqa: E402
 
 CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
 
@@ -77,7 +77,7 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(runtime(), "clock", fake)
+    monkeypatch.setattr(services(), "clock", fake)
     return fake
 
 

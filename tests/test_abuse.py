@@ -19,7 +19,7 @@ from chalice.local import LambdaEventConverter
 
 from chalicelib.config import get_settings
 from chalicelib.domain import throttles
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from tests.conftest import ROOT, mails_to
 from tests.helpers import (
     PASSWORD,
@@ -51,7 +51,7 @@ HOUR, MINUTE = 3600, 60
 
 
 def limits(monkeypatch: pytest.MonkeyPatch, **changes: Any) -> None:
-    monkeypatch.setattr(runtime(), "settings", replace(runtime().settings, **changes))
+    monkeypatch.setattr(services(), "settings", replace(services().settings, **changes))
 
 
 def from_address(monkeypatch: pytest.MonkeyPatch, source_ip: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain import messages
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from tests.conftest import last_code, mails_to
 from tests.flows import UNDO_LINK, Journey, email_change_code, log_in, sign_up
 from tests.helpers import Answer, aws_calls, bearer, call, new_email_body, post
@@ -88,8 +88,8 @@ def undo_lifetime(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Sets EMAIL_UNDO_TTL_SECONDS for the app, as a stage would."""
 
     def set_to(seconds: int) -> None:
-        settings = dataclasses.replace(runtime().settings, email_undo_ttl_seconds=seconds)
-        monkeypatch.setattr(runtime(), "settings", settings)
+        settings = dataclasses.replace(services().settings, email_undo_ttl_seconds=seconds)
+        monkeypatch.setattr(services(), "settings", settings)
 
     yield set_to
 

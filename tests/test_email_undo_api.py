@@ -92,9 +92,9 @@ def test_an_e_mail_change_mails_the_old_address_a_one_time_link_stored_hashed(
     assert not any(LINK.search(m.body) for m in mails_to(INTRUDER_EMAIL))
     assert token not in all_items()
     from chalicelib.domain.accounts import undo_token_hash
-    from chalicelib.wiring import runtime
+    from chalicelib.wiring import services
 
-    item = codes_item(f"UNDO#{undo_token_hash(runtime().hash_key, token)}")
+    item = codes_item(f"UNDO#{undo_token_hash(services().hash_key, token)}")
     assert item is not None
     assert item["user_id"]["S"] == USER and item["old_email"]["S"] == OWNER_EMAIL
     assert int(item["expires_at"]["N"]) == int(clock()) + LIFETIME

@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from app import app
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from devstack.api_server import TemplateGateway
 from tests.conftest import STAGE
 from tests.helpers import signed_in
@@ -100,7 +100,7 @@ schema = served.include(
 def token(aws: None, clock: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     """A signed-in account in a fresh moto, with the per-source-address limits off."""
     monkeypatch.setattr(
-        runtime(), "settings", replace(runtime().settings, rate_limits_per_ip=False)
+        services(), "settings", replace(services().settings, rate_limits_per_ip=False)
     )
     with Client(app, stage_name=STAGE) as client:
         return signed_in(client)

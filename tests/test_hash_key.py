@@ -21,7 +21,7 @@ from moto import mock_aws
 from chalicelib import aws
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
-from chalicelib.wiring import Runtime, _cached_hash_key, runtime
+from chalicelib.wiring import Services, _cached_hash_key, services
 from tests.conftest import ROOT
 from tests.helpers import post
 
@@ -63,9 +63,9 @@ def parameter_reads() -> Iterator[list[str]]:
 
 def test_deployed_stage_reads_the_secure_string_once_per_container(ssm, parameter_reads):
     ssm.put_parameter(Name=PARAMETER, Value=KEY, Type="SecureString")
-    first = Runtime(deployed())
+    first = Services(deployed())
     assert first.hash_key == KEY.encode()
-    assert Runtime(deployed()).hash_key == KEY.encode()
+    assert Services(deployed()).hash_key == KEY.encode()
     assert first.hash_key == KEY.encode()
     assert parameter_reads == [PARAMETER]
 
@@ -74,32 +74,32 @@ def test_unreadable_parameter_is_service_unavailable_and_retried_on_the_next_req
     ssm, parameter_reads
 ):
     with pytest.raises(errors.ServiceUnavailable):
-        _ = Runtime(deployed()).hash_key
+        _ = Services(deployed()).hash_key
     ssm.put_parameter(Name=PARAMETER, Value=KEY, Type="SecureString")
-    assert Runtime(deployed()).hash_key == KEY.encode()
+    assert Services(deployed()).hash_key == KEY.encode()
     assert parameter_reads == [PARAMETER, PARAMETER]
 
 
 def test_a_parameter_too_short_to_be_a_key_is_refused(ssm):
     ssm.put_parameter(Name=PARAMETER, Value="short", Type="SecureString")
     with pytest.raises(errors.ServiceUnavailable):
-        _ = Runtime(deployed()).hash_key
+        _ = Services(deployed()).hash_key
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_deployed_stage_without_any_key_refuses_instead_of_inventing_one(stage):
     with pytest.raises(errors.ServiceUnavailable):
-        _ = Runtime(deployed(hash_key_parameter="", stage=stage)).hash_key
+        _ = Services(deployed(hash_key_parameter="", stage=stage)).hash_key
 
 
 def test_local_stage_without_a_key_uses_a_random_one_for_its_own_process():
-    key = Runtime(deployed(hash_key_parameter="", stage="local")).hash_key
+    key = Services(deployed(hash_key_parameter="", stage="local")).hash_key
     assert len(key) == 32
-    assert Runtime(deployed(hash_key_parameter="", stage="local")).hash_key == key
+    assert Services(deployed(hash_key_parameter="", stage="local")).hash_key == key
 
 
 def test_hash_key_env_wins_over_the_parameter(parameter_reads):
-    assert Runtime(deployed(hash_key="from-env")).hash_key == b"from-env"
+    assert Services(deployed(hash_key="from-env")).hash_key == b"from-env"
     assert parameter_reads == []
 
 
@@ -107,7 +107,7 @@ def test_api_answers_service_unavailable_when_the_key_cannot_be_read(
     client, monkeypatch: pytest.MonkeyPatch
 ):
     """Through the API: a missing SecureString is a 503 in the api.md shape, never a 500."""
-    monkeypatch.setattr(runtime(), "settings", deployed())
+    monkeypatch.setattr(services(), "settings", deployed())
     answer = post(client, "/v1/registration/user-id-availability", {"user_id": "juan.perez"})
     assert answer.status == 503
     assert answer.error["code"] == "SERVICE_UNAVAILABLE"

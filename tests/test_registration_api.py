@@ -26,7 +26,7 @@ from chalicelib.domain import (
 from chalicelib.domain.fields import normalise_email
 from chalicelib.domain.ports import CodeRecord, Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from tests.conftest import FakeClock, last_code, mails_to, outbox
 from tests.helpers import (
     SAME_ADDRESS,
@@ -291,7 +291,7 @@ def test_code_is_stored_only_as_a_keyed_hash(client: Any) -> None:
     assert code not in dump and code.lower() not in dump
     assert re.fullmatch(r"[0-9a-f]{64}", items[0]["code_hash"]["S"])
     # The TTL attribute DynamoDB purges by, and the expiry the code checks itself.
-    assert int(items[0]["expires_at"]["N"]) == int(runtime().clock()) + 900
+    assert int(items[0]["expires_at"]["N"]) == int(services().clock()) + 900
     assert "purge_at" in items[0]
 
 
@@ -568,7 +568,7 @@ class CodesChangedAfterRead:
 
 
 def register_racing(body: dict[str, Any], change: Callable[[Any, Any], None]) -> None:
-    deps = runtime().registration()
+    deps = services().registration()
     raced = dataclasses.replace(deps, codes=CodesChangedAfterRead(deps.codes, change))
     registration.register(raced, forms.read_registration(body), Origin("127.0.0.1"))
 
@@ -577,7 +577,7 @@ def test_wrong_tries_counted_after_the_right_code_do_not_undo_it_r_hard_1(client
     """R-HARD-1: the right code was counted within the limit before the wrong tries that land
     between its check and its transaction, so it registers; those tries are still counted."""
     body = with_code(client, 1)
-    source = runtime().registration().hash_key
+    source = services().registration().hash_key
 
     def wrong_tries(codes: Any, record: Any) -> None:
         requester = security_codes.requester_of(source, Origin("127.0.0.1"))
@@ -964,15 +964,15 @@ def test_missing_table_is_503_service_unavailable_not_500(client: Any) -> None:
 def code_ttl_120(client: Any, clock: FakeClock) -> Iterator[None]:
     """SECURITY_CODE_TTL_SECONDS=120, read the way Lambda reads it: once, at the first use.
 
-    Settings and the runtime are cached per process, so both caches are cleared around the
+    Settings and the services are cached per process, so both caches are cleared around the
     test; the values are loaded here, outside any request, because chalice.test.Client exports
     the stage's own SECURITY_CODE_TTL_SECONDS while a request runs.
     """
     previous = os.environ.get("SECURITY_CODE_TTL_SECONDS")
     os.environ["SECURITY_CODE_TTL_SECONDS"] = "120"
     get_settings.cache_clear()
-    runtime.cache_clear()
-    runtime().clock = clock
+    services.cache_clear()
+    services().clock = clock
     try:
         yield
     finally:
@@ -981,7 +981,7 @@ def code_ttl_120(client: Any, clock: FakeClock) -> Iterator[None]:
         else:
             os.environ["SECURITY_CODE_TTL_SECONDS"] = previous
         get_settings.cache_clear()
-        runtime.cache_clear()
+        services.cache_clear()
 
 
 def test_code_lifetime_follows_security_code_ttl_seconds(

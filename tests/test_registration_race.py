@@ -32,7 +32,7 @@ from chalicelib.store.models import (
     UserModel,
     create_tables,
 )
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from devstack.moto_server import MotoServer
 from tests.conftest import STAGE, last_code
 from tests.helpers import cedula, registration_body, request_code
@@ -46,11 +46,11 @@ ROUNDS = 5
 
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
-    """Environment variables for the block, read afresh by settings, runtime and AWS clients."""
+    """Environment variables for the block, read afresh by settings, services and AWS clients."""
     previous = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     get_settings.cache_clear()
-    runtime.cache_clear()
+    services.cache_clear()
     forget_aws_clients()
     try:
         yield
@@ -61,7 +61,7 @@ def environment(**values: str) -> Iterator[None]:
             else:
                 os.environ[name] = value
         get_settings.cache_clear()
-        runtime.cache_clear()
+        services.cache_clear()
         forget_aws_clients()
 
 
@@ -115,7 +115,7 @@ def race(bodies: list[dict[str, Any]]) -> list[Outcome]:
 
     def run(outcome: Outcome) -> None:
         form = forms.read_registration(outcome.body)
-        deps = runtime().registration()
+        deps = services().registration()
         start.wait()
         try:
             outcome.user = registration.register(deps, form, Origin("127.0.0.1"))
@@ -219,7 +219,7 @@ def test_eight_racing_registrations_of_one_document_give_one_winner(api: Client)
             assert f"USERID#{loser.body['user_id']}" not in claims()
             assert f"EMAIL#{loser.body['email']}" not in claims()
             assert registration.user_id_available(
-                runtime().registration().claims, loser.body["user_id"]
+                services().registration().claims, loser.body["user_id"]
             )
             assert not code_used(loser.body["email"])
             assert not list(AuditModel.query(loser.body["user_id"]))

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain.sessions import token_hash
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from tests.helpers import (
     PASSWORD,
     aws_calls,
@@ -61,7 +61,7 @@ def test_log_in_returns_a_token_and_its_absolute_expiry_r_auth_1(client: Any, cl
 def test_only_the_tokens_keyed_hash_is_stored_with_a_ttl_r_auth_1(client: Any, clock: Any) -> None:
     token = signed_in(client)
     (item,) = all_items(get_settings().sessions_table)
-    assert item["token_hash"]["S"] == token_hash(runtime().hash_key, token)
+    assert item["token_hash"]["S"] == token_hash(services().hash_key, token)
     assert token not in repr(item)
     assert token.rpartition(".")[2] not in repr(item)
     assert int(item["expires_at"]["N"]) == int(clock()) + 30 * 60
@@ -209,7 +209,7 @@ def test_an_unknown_id_locks_like_an_account_so_ids_cannot_be_probed_r_auth_2(
 def test_the_lock_out_settings_come_from_configuration(client: Any, monkeypatch: Any) -> None:
     settings = get_settings()
     monkeypatch.setattr(
-        runtime(), "settings", settings.__class__(**{**vars(settings), "login_max_failures": 2})
+        services(), "settings", settings.__class__(**{**vars(settings), "login_max_failures": 2})
     )
     assert register(client).status == 201
     assert log_in(client, "juan.perez1", WRONG).status == 401
@@ -320,7 +320,7 @@ def test_session_timeouts_come_from_configuration(
 ) -> None:
     settings = get_settings()
     shorter = settings.__class__(**{**vars(settings), "session_idle_seconds": 120})
-    monkeypatch.setattr(runtime(), "settings", shorter)
+    monkeypatch.setattr(services(), "settings", shorter)
     token = signed_in(client)
     clock.advance(120)
     assert profile(client, token).status == 401

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 from tests.helpers import PASSWORD, bearer, post, register, registration_body, signed_in
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ WRONG = "Otra2026clave"
 
 
 def settings(monkeypatch: pytest.MonkeyPatch, **values: Any) -> None:
-    monkeypatch.setattr(runtime(), "settings", replace(runtime().settings, **values))
+    monkeypatch.setattr(services(), "settings", replace(services().settings, **values))
 
 
 def medians(cases: dict[str, Callable[[], Any]], before: Callable[[], None]) -> dict[str, float]:

@@ -222,6 +222,10 @@ STATUS_ACTIVE = "ACTIVE"
 STATUS_DEACTIVATED = "DEACTIVATED"
 
 
+# The longest user agent an Origin keeps (the audit trail, R-MOD-8).
+USER_AGENT_MAX = 256
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a request came from, for the audit trail (R-MOD-8) and the notices."""

@@ -1,4 +1,5 @@
-"""Request parsing and the one place where domain errors become HTTP answers (api.md)."""
+"""How every view is declared (`route`), reads its request and answers (api.md): the one place
+where domain errors become HTTP answers, and the API's `http` middleware."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, cast
 
+from chalice import Blueprint
 from chalice.app import Request, Response
 
+from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.domain import errors
+from chalicelib.domain import errors, sessions
+from chalicelib.domain.ports import USER_AGENT_MAX, Origin
 from chalicelib.domain.security_codes import CodeIssued
+from chalicelib.wiring import services
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,8 @@ def error_response(error: errors.ApiError) -> Response:
     headers: dict[str, str | list[str]] = dict(JSON)
     if error.retry_after is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after)))
+    if isinstance(error, errors.Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
     return Response(body={"error": body}, status_code=error.status, headers=headers)
 
 
@@ -37,23 +44,41 @@ def _from_dependency(exc: Exception) -> bool:
     return type(exc).__module__.split(".")[0] in {"botocore", "boto3", "pynamodb", "urllib3"}
 
 
-def api(view: View) -> View:
-    """Wraps every view: ApiError -> its status and shape; anything else never leaks."""
+def caller(request: Request) -> sessions.Caller:
+    """The session check (R-AUTH-1): one DynamoDB call for session and user together."""
+    return sessions.authenticate(services().sessions(), bearer_token(request), origin(request))
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except errors.ApiError as error:
-            return error_response(error)
-        except Exception as exc:
-            if _from_dependency(exc):
-                log.error("dependency failed", extra={"error_type": type(exc).__name__})
-                return error_response(errors.ServiceUnavailable())
-            log.exception("unhandled error")
-            return error_response(errors.ApiError())
 
-    return wrapper
+def route(
+    bp: Blueprint, method: str, path: str, *, signed_in: bool = False
+) -> Callable[[View], View]:
+    """Declares a view: `bp`'s route for `method` and `path`. An ApiError becomes its status and
+    shape; any other error never leaks (a failing dependency is a 503, anything else a 500).
+
+    With `signed_in`, the session is checked before anything else (the body included) and the
+    view receives the `Caller`, whose user item it reuses.
+    """
+
+    def declare(view: View) -> View:
+        @functools.wraps(view)
+        def answer(*args: Any, **kwargs: Any) -> Any:
+            try:
+                if signed_in:
+                    return view(caller(bp.current_request), *args, **kwargs)
+                return view(*args, **kwargs)
+            except errors.ApiError as error:
+                return error_response(error)
+            except Exception as exc:
+                if _from_dependency(exc):
+                    log.error("dependency failed", extra={"error_type": type(exc).__name__})
+                    return error_response(errors.ServiceUnavailable())
+                log.exception("unhandled error")
+                return error_response(errors.ApiError())
+
+        routed: View = bp.route(path, methods=[method], content_types=ACCEPTED_TYPES)(answer)
+        return routed
+
+    return declare
 
 
 JSON_ONLY = "Envíe los datos como JSON (Content-Type: application/json)."
@@ -95,19 +120,42 @@ def source_ip(request: Request) -> str:
     return str(identity.get("sourceIp") or "unknown")
 
 
+def origin(request: Request) -> Origin:
+    user_agent = (request.headers.get("user-agent") or "")[:USER_AGENT_MAX]
+    return Origin(source_ip=source_ip(request), user_agent=user_agent)
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = (request.headers.get("authorization") or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 def security_headers(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Chalice `http` middleware: the headers every answer of the API carries (issue 6).
+    """Chalice `http` middleware: the headers every answer of the API carries (api.md).
 
     - `X-Content-Type-Options: nosniff`: a browser never runs a JSON answer as a script or page.
     - `Cache-Control: no-store` unless the view chose a policy (catalogues, the OpenAPI document
       are public): answers about one person (availability, sessions, the account, errors) never
-      sit in a browser's or a proxy's cache. Authenticated views set it themselves as well
-      (handlers/auth.py `private`), so it holds even for an answer built outside this chain.
+      sit in a browser's or a proxy's cache.
     """
     response = get_response(request)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def access_log(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice `http` middleware: one access line per request, written once the answer is known
+    (R-OPS-3)."""
+    started = time.perf_counter()
+    status = 500
+    with logs.request_scope(request):
+        try:
+            response = get_response(request)
+            status = response.status_code
+            return response
+        finally:
+            logs.access(status, (time.perf_counter() - started) * 1000, source_ip(request))
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import errors
-from chalicelib.handlers.http import ACCEPTED_TYPES, api, json_response
+from chalicelib.handlers.http import json_response, route
 
 bp = Blueprint(__name__)
 
@@ -24,9 +24,9 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-@bp.route("/v1/health", methods=["GET"], content_types=ACCEPTED_TYPES)
-@api
+@route(bp, "GET", "/v1/health")
 def health() -> Response:
+    """200 while the tables answer, else 503."""
     from chalicelib.store.health import tables_reachable
 
     if not tables_reachable():
@@ -34,7 +34,7 @@ def health() -> Response:
     return json_response({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
 
-@bp.route("/v1/openapi.json", methods=["GET"], content_types=ACCEPTED_TYPES)
-@api
+@route(bp, "GET", "/v1/openapi.json")
 def openapi() -> Response:
+    """The published contract (chalicelib/openapi.json)."""
     return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=3600"})

@@ -12,22 +12,11 @@ from chalicelib.domain import forms, registration, reserved_ids
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
-from chalicelib.handlers.auth import origin
-from chalicelib.handlers.http import (
-    ACCEPTED_TYPES,
-    api,
-    code_issued,
-    json_body,
-    json_response,
-)
-from chalicelib.handlers.throttle import limit_source, read_checked, read_then_limit
-from chalicelib.wiring import runtime
+from chalicelib.handlers.http import code_issued, json_body, json_response, origin, route
+from chalicelib.handlers.throttles import limit_source, read_checked, read_then_limit
+from chalicelib.wiring import services
 
 bp = Blueprint(__name__)
-
-
-def _post[F: Callable[..., Any]](path: str) -> Callable[[F], F]:
-    return bp.route(path, methods=["POST"], content_types=ACCEPTED_TYPES)
 
 
 def _availability[T](
@@ -43,7 +32,7 @@ def _availability[T](
     answer = settled(value)
     if answer is None:
         limit_source(AVAILABILITY_CHECKS, request)
-        answer = {"available": available(runtime().registration().claims, value)}
+        answer = {"available": available(services().registration().claims, value)}
     return json_response(answer)
 
 
@@ -55,45 +44,41 @@ def _reserved(user_id: str) -> dict[str, Any] | None:
     return {"available": False, "reason": "RESERVED", "message": reserved_ids.MESSAGE}
 
 
-@_post("/v1/registration/user-id-availability")
-@api
+@route(bp, "POST", "/v1/registration/user-id-availability")
 def user_id_availability() -> Response:
+    """«Comprobar disponibilidad» of the ID; a reserved one is answered as such (R-HARD-2)."""
     return _availability(forms.read_user_id, registration.user_id_available, _reserved)
 
 
-@_post("/v1/registration/document-availability")
-@api
+@route(bp, "POST", "/v1/registration/document-availability")
 def document_availability() -> Response:
+    """«Comprobar disponibilidad» of the identity document."""
     return _availability(
         forms.read_document,
         lambda claims, document: registration.document_available(claims, *document),
     )
 
 
-@_post("/v1/registration/email-availability")
-@api
+@route(bp, "POST", "/v1/registration/email-availability")
 def email_availability() -> Response:
+    """«Comprobar disponibilidad» of the e-mail address."""
     return _availability(forms.read_email_pair, registration.email_available)
 
 
-@_post("/v1/registration/security-code")
-@api
+@route(bp, "POST", "/v1/registration/security-code")
 def security_code() -> Response:
-    email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email)
-    return code_issued(
-        registration.request_registration_code(
-            runtime().registration(), email, origin(bp.current_request)
-        )
-    )
+    """The code mailed to the address being registered."""
+    request = bp.current_request
+    email = read_then_limit(CODE_REQUESTS, request, forms.read_email)
+    deps = services().registration()
+    return code_issued(registration.request_registration_code(deps, email, origin(request)))
 
 
-@_post("/v1/registration")
-@api
+@route(bp, "POST", "/v1/registration")
 def register() -> Response:
+    """Creates the account (api.md "Registration", R-REG-*)."""
     request = bp.current_request
     form = forms.read_registration(json_body(request))
-    user = registration.register(runtime().registration(), form, origin(request))
-    return json_response(
-        {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status},
-        status=201,
-    )
+    user = registration.register(services().registration(), form, origin(request))
+    body = {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status}
+    return json_response(body, status=201)

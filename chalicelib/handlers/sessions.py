@@ -6,42 +6,42 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import account_forms, sessions
-from chalicelib.domain.sessions import Caller
-from chalicelib.handlers.auth import authenticated, origin, private
+from chalicelib.domain.sessions import Caller, NewSession
 from chalicelib.handlers.http import (
-    ACCEPTED_TYPES,
     answered_no_sooner_than,
-    api,
     json_body,
     json_response,
+    origin,
+    route,
 )
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 
 bp = Blueprint(__name__)
-signed_in = authenticated(bp)
 
 
-@bp.route("/v1/sessions", methods=["POST"], content_types=ACCEPTED_TYPES)
-@api
-def log_in() -> Response:
-    request = bp.current_request
-    form = account_forms.read_login(json_body(request))
-    # A locking failure of an account mails its owner; an unknown ID's mails nobody (R-HARD-6).
-    with answered_no_sooner_than(runtime().settings.timing_floor_ms):
-        created = sessions.log_in(
-            runtime().sessions(), form.user_id, form.password, origin(request)
-        )
+def _created(created: NewSession) -> Response:
     body = {
         "token": created.token,
         "expires_at": created.expires_at,
         "idle_timeout_seconds": created.idle_timeout_seconds,
     }
-    return private(json_response(body, status=201))
+    return json_response(body, status=201)
 
 
-@bp.route("/v1/sessions/current", methods=["DELETE"], content_types=ACCEPTED_TYPES)
-@api
-@signed_in
+@route(bp, "POST", "/v1/sessions")
+def log_in() -> Response:
+    """A locking failure mails the owner, an unknown ID mails nobody: same time (R-HARD-6)."""
+    request = bp.current_request
+    form = account_forms.read_login(json_body(request))
+    with answered_no_sooner_than(services().settings.timing_floor_ms):
+        created = sessions.log_in(
+            services().sessions(), form.user_id, form.password, origin(request)
+        )
+    return _created(created)
+
+
+@route(bp, "DELETE", "/v1/sessions/current", signed_in=True)
 def log_out(caller: Caller) -> Response:
-    sessions.log_out(runtime().sessions(), caller)
+    """Ends the caller's session (R-AUTH-3)."""
+    sessions.log_out(services().sessions(), caller)
     return Response(body="", status_code=204)

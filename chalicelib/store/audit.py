@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from chalicelib.domain.ports import AuditEvent
+from chalicelib.domain.ports import USER_AGENT_MAX, AuditEvent
 from chalicelib.store.models import AuditModel
 
 
@@ -20,5 +20,5 @@ def audit_item(event: AuditEvent) -> AuditModel:
         source_ip=event.source_ip,
         fields=set(event.fields) or None,
         detail=event.detail or None,
-        user_agent=event.user_agent[:256] or None,
+        user_agent=event.user_agent[:USER_AGENT_MAX] or None,
     )

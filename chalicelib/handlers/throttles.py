@@ -9,7 +9,7 @@ from chalice.app import Request
 
 from chalicelib.domain.forms import Problems
 from chalicelib.handlers.http import json_body, source_ip
-from chalicelib.wiring import runtime
+from chalicelib.wiring import services
 
 
 def limit_source(kind: str, request: Request) -> None:
@@ -19,7 +19,7 @@ def limit_source(kind: str, request: Request) -> None:
     protects (a claim lookup, a mail): a malformed request costs no DynamoDB write. API
     Gateway's `sourceIp` is the TCP peer's address, so a client cannot choose it with a header.
     """
-    throttle = runtime().source_throttle()
+    throttle = services().source_throttle()
     if throttle is not None:
         throttle.check(kind, source_ip(request))
 
