@@ -1,4 +1,4 @@
-"""Password recovery and the undo of an e-mail change (issue 8): the reads that find an account
+"""Password recovery and the undo of an e-mail change: the reads that find an account
 by ID or address, and the two transactions that change it."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from chalicelib.domain.recovery import (
 )
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
-from chalicelib.store.codes import consumed
+from chalicelib.store.codes import code_consumption
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import EmailUndoModel, UserModel
 from chalicelib.store.transactions import labelled_write, move_claim
@@ -61,7 +61,7 @@ class DynamoRecoveryStore:
                 UserModel(reset.user_id),
                 actions=[
                     UserModel.password_hash.set(reset.password_hash),
-                    # Every session of the account ends (issue 8).
+                    # Every session of the account ends.
                     UserModel.session_epoch.add(1),
                     UserModel.failed_logins.set([]),
                     UserModel.locked_until.set(0),
@@ -72,7 +72,7 @@ class DynamoRecoveryStore:
                 # The code went to this address; the account must still have it.
                 condition=(UserModel.status == STATUS_ACTIVE) & (UserModel.email == reset.email),
             )
-            tx.update("code", *consumed(reset.code))
+            tx.update("code", *code_consumption(reset.code))
             tx.save("audit", audit_item(reset.audit))
 
     def _reset_refused(self, user_id: str) -> errors.ApiError:

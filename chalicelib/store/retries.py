@@ -1,4 +1,4 @@
-"""Bounded retries of DynamoDB transactions cancelled by a conflict (issue 6).
+"""Bounded retries of DynamoDB transactions cancelled by a conflict (R-REG-13).
 
 Every DynamoDB client here runs botocore's *standard* retry mode with a bounded number of
 attempts (PynamoDB turns `max_retry_attempts=3` into `{"mode": "standard",
