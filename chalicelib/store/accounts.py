@@ -38,7 +38,7 @@ from chalicelib.store.models import DAY, LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
 from chalicelib.store.transactions import claim_release, labelled_write, move_claim
 from chalicelib.store.undo import links_value, undo_model
-from chalicelib.store.users import to_user
+from chalicelib.store.users import new_password_actions, to_user
 
 log = logging.getLogger(__name__)
 
@@ -223,12 +223,9 @@ class DynamoAccountStore:
             attribute = getattr(UserModel, name)
             user_actions.append(attribute.remove() if value is None else attribute.set(value))
         if change.password_hash is not None and change.session_epoch is not None:
-            user_actions += [
-                UserModel.password_hash.set(change.password_hash),
-                UserModel.session_epoch.set(change.session_epoch),
-                UserModel.failed_logins.set([]),
-                UserModel.locked_until.set(0),
-            ]
+            user_actions += new_password_actions(
+                change.password_hash, UserModel.session_epoch.set(change.session_epoch)
+            )
         condition = (UserModel.version == change.version) & (UserModel.status == STATUS_ACTIVE)
         if change.login is not None:
             condition = condition & _no_lock_since(change.login)

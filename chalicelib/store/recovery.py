@@ -31,7 +31,7 @@ from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import EmailUndoModel, UserModel
 from chalicelib.store.transactions import labelled_write, move_claim
 from chalicelib.store.undo import links_value, to_undo, undo_key, voids_of, voids_value
-from chalicelib.store.users import to_user
+from chalicelib.store.users import new_password_actions, to_user
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,7 @@ class DynamoRecoveryStore:
                 "user",
                 UserModel(reset.user_id),
                 actions=[
-                    UserModel.password_hash.set(reset.password_hash),
-                    # Every session of the account ends.
-                    UserModel.session_epoch.add(1),
-                    UserModel.failed_logins.set([]),
-                    UserModel.locked_until.set(0),
+                    *new_password_actions(reset.password_hash, UserModel.session_epoch.add(1)),
                     UserModel.must_recover_password.set(False),
                     UserModel.updated_at.set(reset.updated_at),
                     UserModel.version.add(1),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from pynamodb.expressions.update import Action
+
 from chalicelib.domain.ports import User
 from chalicelib.store.models import UserModel
 from chalicelib.store.undo import confirmed_through, links_of
@@ -29,3 +31,14 @@ def to_user(item: UserModel) -> User:
     values["lock_notice_at"] = int(values["lock_notice_at"] or 0)
     values["failed_logins"] = [int(t) for t in values["failed_logins"] or []]
     return User(**values)
+
+
+def new_password_actions(password_hash: str, session_epoch: Action) -> list[Action]:
+    """A new password moves `session_epoch` on (every other session ends, R-AUTH-4) and clears
+    the lock-out (R-HARD-1): a password change and a recovery alike."""
+    return [
+        UserModel.password_hash.set(password_hash),
+        session_epoch,
+        UserModel.failed_logins.set([]),
+        UserModel.locked_until.set(0),
+    ]
