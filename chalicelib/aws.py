@@ -1,28 +1,27 @@
-"""One botocore session per thread for every AWS client the app makes (issue 7, make bench).
+"""The one home of the app's AWS clients: one botocore session per thread, and every client
+(and PynamoDB's connection for transactions and batch reads) made once and kept for the container.
 
-Making a botocore session registers some 250 event handlers, and its first client reads the
-service's JSON model and endpoint rules from disk; a second client of the same session reuses
-all of that. PynamoDB, left alone, makes a session for every connection: one per model class
-(six tables) plus the one for transactions and batch reads, and boto3 a seventh for SES and SSM.
-A fresh Lambda container paid for each on the first request that touched it: making the app's
-nine clients took 540 ms of CPU on the bench machine with eight sessions, 105 ms with one.
-
-Sessions are not thread-safe (clients are), so the session is shared per thread: in Lambda, one
-thread serves every request of the container; `chalice local` and the threaded tests get one per
-thread, as PynamoDB itself keeps them. Nothing else changes: each client keeps its own
-configuration (timeouts, retries) and event handlers, and the endpoint (AWS_ENDPOINT_URL) and
-credentials are still resolved when each client is made.
+Sessions are not thread-safe, clients are: the session is per thread, the clients are shared.
+Each client keeps its own configuration (timeouts, retries) and event handlers; the endpoint
+(AWS_ENDPOINT_URL) and credentials are resolved when it is made. Why: docs/performance.md.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, cast
 
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+# Every client's timeouts: an AWS call that takes longer is failing, and retrying it is better.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
 
 _local = threading.local()
+_kept: dict[Hashable, Any] = {}
 
 
 def session() -> botocore.session.Session:
@@ -33,9 +32,43 @@ def session() -> botocore.session.Session:
     return current
 
 
-def client(service: str, region: str, config: Config | None = None) -> Any:
-    """A low-level client, as `boto3.client(service, region_name=..., config=...)` makes it."""
-    return session().create_client(service, region_name=region, config=config)
+def kept[T](key: Hashable, make: Callable[[], T]) -> T:
+    """The client kept under `key`, made by `make()` on first use."""
+    found = _kept.get(key)
+    if found is None:
+        # Two threads may both make one; the first kept wins and the other is dropped.
+        found = _kept.setdefault(key, make())
+    return cast(T, found)
+
+
+def client(service: str, region: str, attempts: int | None = None) -> Any:
+    """A low-level client, as `boto3.client(service, region_name=...)` makes it, kept per
+    service, region and `attempts`: with them, botocore's standard retry mode bounded to that
+    many attempts in all, and the short timeouts above."""
+
+    def make() -> Any:
+        config = None
+        if attempts is not None:
+            config = Config(
+                retries={"mode": "standard", "total_max_attempts": attempts},
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                read_timeout=READ_TIMEOUT_SECONDS,
+            )
+        return session().create_client(service, region_name=region, config=config)
+
+    return kept(("client", service, region, attempts), make)
+
+
+def forget_clients() -> None:
+    """Drop every kept client, so the next ones resolve endpoint and credentials afresh."""
+    _kept.clear()
+
+
+def error_code(exc: BotoCoreError | ClientError) -> str:
+    """AWS's error code of a failed call, or "network" when no answer came back."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return "network"
 
 
 def share_session_with_pynamodb() -> None:

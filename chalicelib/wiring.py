@@ -40,18 +40,14 @@ MIN_PARAMETER_KEY_CHARS = 32
 
 def _parameter_key(name: str, region: str) -> bytes:
     """The SecureString's value, decrypted by SSM; read once per container (`_cached_hash_key`)."""
-    from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
     from chalicelib import aws
 
-    config = Config(
-        retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=5
-    )
     try:
-        answer = aws.client("ssm", region, config).get_parameter(Name=name, WithDecryption=True)
+        answer = aws.client("ssm", region, attempts=3).get_parameter(Name=name, WithDecryption=True)
     except (BotoCoreError, ClientError) as exc:
-        code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "network"
+        code = aws.error_code(exc)
         log.error("hash key parameter unreadable", extra={"aws_error": code, "parameter": name})
         raise errors.ServiceUnavailable() from exc
     value = str(answer["Parameter"]["Value"])
@@ -97,7 +93,7 @@ class Services:
         from chalicelib.mail.ses import SesMailer
         from chalicelib.store.claims import DynamoClaimStore
         from chalicelib.store.codes import DynamoCodeStore
-        from chalicelib.store.users import DynamoRegistrar
+        from chalicelib.store.registration import DynamoRegistrar
 
         s = self.settings
         return RegistrationDeps(

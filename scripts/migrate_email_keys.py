@@ -57,7 +57,7 @@ def migrate(*, apply: bool) -> Report:
     from chalicelib.domain.ports import AuditEvent, email_claim
     from chalicelib.store.audit import audit_item
     from chalicelib.store.models import ClaimModel, UserModel
-    from chalicelib.store.users import connection
+    from chalicelib.store.transactions import connection
 
     report = Report()
     for claim in ClaimModel.scan(ClaimModel.claim.startswith(EMAIL)):

@@ -32,7 +32,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError
 
 import chalicelib.mail.ses
-import chalicelib.store.users
+import chalicelib.store.transactions
+from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.store.models import ALL_MODELS, create_tables
 from devstack.moto_server import MotoServer
@@ -44,8 +45,7 @@ def forget_aws_clients() -> None:
     """Drop every cached client so the next call resolves AWS_ENDPOINT_URL afresh."""
     for model in ALL_MODELS:
         model._connection = None
-    chalicelib.store.users._connection = None
-    chalicelib.mail.ses._client = None
+    aws.forget_clients()
 
 
 @contextmanager
@@ -135,7 +135,7 @@ def app_clients() -> dict[str, Any]:
     clients = {
         f"model:{model.__name__}": model._get_connection().connection.client for model in ALL_MODELS
     }
-    clients["transactions"] = chalicelib.store.users.connection().client
+    clients["transactions"] = chalicelib.store.transactions.connection().client
     clients["ses"] = chalicelib.mail.ses.ses_client(get_settings().region)
     return clients
 

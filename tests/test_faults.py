@@ -45,7 +45,7 @@ from tests.stack import (
 
 pytestmark = pytest.mark.slow
 
-# PynamoDB's max_retry_attempts=3 (store/models.py, store/users.py) is 1 + 3 attempts in all.
+# PynamoDB's max_retry_attempts=3 (store/models.py, store/transactions.py) is 1 + 3 attempts in all.
 DYNAMODB_ATTEMPTS = 4
 SES_ATTEMPTS = 2  # mail/ses.py
 THROTTLES = ["ProvisionedThroughputExceededException", "ThrottlingException"]

@@ -54,7 +54,9 @@ def parameter_reads() -> Iterator[list[str]]:
     def record(params: dict[str, str], **_: object) -> None:
         reads.append(params["Name"])
 
-    # The session every client of the app (this thread's) comes from: chalicelib/aws.py.
+    # The session every client of the app (this thread's) comes from: chalicelib/aws.py. A client
+    # copies the session's handlers when it is made, so the kept ones are dropped first.
+    aws.forget_clients()
     session = aws.session()
     session.register("before-parameter-build.ssm.GetParameter", record)
     yield reads

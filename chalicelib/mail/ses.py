@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import aws
@@ -13,20 +12,13 @@ from chalicelib.domain import errors
 
 log = logging.getLogger(__name__)
 
-_client: Any = None
+# A mail that cannot be sent is answered MAIL_UNAVAILABLE quickly: one retry, not more.
+ATTEMPTS = 2
 
 
 def ses_client(region: str) -> Any:
-    """Created on first use and kept for the life of the Lambda container."""
-    global _client
-    if _client is None:
-        config = Config(
-            retries={"mode": "standard", "total_max_attempts": 2},
-            connect_timeout=2,
-            read_timeout=5,
-        )
-        _client = aws.client("ses", region, config)
-    return _client
+    """Made on first use and kept for the life of the Lambda container (chalicelib/aws.py)."""
+    return aws.client("ses", region, attempts=ATTEMPTS)
 
 
 class SesMailer:
@@ -47,6 +39,5 @@ class SesMailer:
                 Source=self.sender, Destination={"ToAddresses": [to]}, Message=message
             )
         except (BotoCoreError, ClientError) as exc:
-            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "network"
-            log.error("ses send failed", extra={"aws_error": code})
+            log.error("ses send failed", extra={"aws_error": aws.error_code(exc)})
             raise errors.MailUnavailable() from exc

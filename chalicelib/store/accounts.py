@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition, size
-from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import CONFIRMED_MEANWHILE
@@ -32,18 +31,16 @@ from chalicelib.domain.ports import (
 from chalicelib.domain.security_codes import GONE_MEANWHILE
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
-from chalicelib.store.codes import consumed
+from chalicelib.store.codes import code_consumption
 from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import LimitModel, SessionModel, UserModel
+from chalicelib.store.models import DAY, LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
-from chalicelib.store.transactions import labelled_write, move_claim, released
+from chalicelib.store.transactions import claim_release, labelled_write, move_claim
 from chalicelib.store.undo import links_value, undo_model
-from chalicelib.store.users import CONDITION_FAILED, cancelled_items, connection, to_user
+from chalicelib.store.users import new_password_actions, to_user
 
 log = logging.getLogger(__name__)
-
-DAY = 24 * 3600
 
 
 def unknown_id_key(user_id: str) -> str:
@@ -97,6 +94,14 @@ def _limit_state(item: LimitModel | None) -> LoginState:
     return LoginState(tuple(int(t) for t in item.failed_logins or []), int(item.locked_until or 0))
 
 
+class _StateMoved(Exception):
+    """The lock-out state is no longer the one read: nothing was written (R-HARD-1)."""
+
+
+def _state_moved(_: set[str]) -> Exception:
+    return _StateMoved()
+
+
 class DynamoAccountStore:
     def count_attempt(self, user_id: str, now: int, max_attempts: int) -> Counted:
         """One UpdateItem on the user item, which is also the read; for an ID with no account
@@ -147,23 +152,21 @@ class DynamoAccountStore:
         if lock_notice_at is not None:
             actions.append(UserModel.lock_notice_at.set(lock_notice_at))
         condition = UserModel.user_id.exists() & _state_condition(UserModel, before)
-        with dynamodb_unavailable():
-            if audit is None:
+        if audit is None:
+            with dynamodb_unavailable():
                 try:
                     item.update(actions=actions, condition=condition)
                 except UpdateError as exc:
                     if is_condition_failure(exc):
                         return False
                     raise
-                return True
-            try:
-                with TransactWrite(connection=connection()) as tx:
-                    tx.update(item, actions=actions, condition=condition)
-                    tx.save(audit_item(audit))
-            except TransactWriteError as exc:
-                if CONDITION_FAILED in cancelled_items(exc):
-                    return False
-                raise
+            return True
+        try:
+            with labelled_write(_state_moved) as tx:
+                tx.update("user", item, actions=actions, condition=condition)
+                tx.save("audit", audit_item(audit))
+        except _StateMoved:
+            return False
         return True
 
     def _save_unknown_id_state(self, user_id: str, before: LoginState, after: LoginState) -> bool:
@@ -198,19 +201,17 @@ class DynamoAccountStore:
             old_hash, new_hash = rehash
             actions.append(UserModel.password_hash.set(new_hash))
             condition = condition & (UserModel.password_hash == old_hash)
-        with dynamodb_unavailable():
-            try:
-                with TransactWrite(connection=connection()) as tx:
-                    tx.save(session_model(session))
-                    tx.save(audit_item(audit))
-                    if actions:
-                        tx.update(UserModel(session.user_id), actions=actions, condition=condition)
-                    else:
-                        tx.condition_check(UserModel, session.user_id, condition=condition)
-            except TransactWriteError as exc:
-                if CONDITION_FAILED in cancelled_items(exc):
-                    return False
-                raise
+        user = UserModel(session.user_id)
+        try:
+            with labelled_write(_state_moved) as tx:
+                tx.save("session", session_model(session))
+                tx.save("audit", audit_item(audit))
+                if actions:
+                    tx.update("user", user, actions=actions, condition=condition)
+                else:
+                    tx.condition_check("user", UserModel, session.user_id, condition=condition)
+        except _StateMoved:
+            return False
         return True
 
     def change(self, change: AccountChange) -> None:
@@ -222,12 +223,9 @@ class DynamoAccountStore:
             attribute = getattr(UserModel, name)
             user_actions.append(attribute.remove() if value is None else attribute.set(value))
         if change.password_hash is not None and change.session_epoch is not None:
-            user_actions += [
-                UserModel.password_hash.set(change.password_hash),
-                UserModel.session_epoch.set(change.session_epoch),
-                UserModel.failed_logins.set([]),
-                UserModel.locked_until.set(0),
-            ]
+            user_actions += new_password_actions(
+                change.password_hash, UserModel.session_epoch.set(change.session_epoch)
+            )
         condition = (UserModel.version == change.version) & (UserModel.status == STATUS_ACTIVE)
         if change.login is not None:
             condition = condition & _no_lock_since(change.login)
@@ -251,7 +249,7 @@ class DynamoAccountStore:
                     email_claim(move.old_key),
                     email_claim(move.new_key),
                 )
-                tx.update("code", *consumed(move.code))
+                tx.update("code", *code_consumption(move.code))
             for event in change.audit:
                 tx.save("audit", audit_item(event))
             if change.undo is not None:
@@ -261,10 +259,10 @@ class DynamoAccountStore:
     def deactivate(
         self, user: User, *, reason: str, at: str, audit: AuditEvent, login: LoginState
     ) -> None:
-        document, document_condition = released(
+        document, document_condition = claim_release(
             document_claim(user.document_type, user.document_number), user.user_id
         )
-        email, email_condition = released(email_claim(email_key(user.email)), user.user_id)
+        email, email_condition = claim_release(email_claim(email_key(user.email)), user.user_id)
         with labelled_write(_deactivation_refused) as tx:
             tx.update(
                 "user",

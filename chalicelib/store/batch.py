@@ -12,12 +12,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import Attribute
 from pynamodb.models import Model
 
+from chalicelib import aws
 from chalicelib.domain import errors
-from chalicelib.store.users import connection
+from chalicelib.store.transactions import connection
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 3
+# Rounds of asking again for the keys DynamoDB left unprocessed.
+UNPROCESSED_KEY_ROUNDS = 3
 
 
 def _hash_key_name(model: type[Model]) -> str:
@@ -37,12 +39,11 @@ def batch_get(keys: Sequence[tuple[type[Model], str]]) -> list[Any]:
         table["Keys"].append({_hash_key_name(model): {"S": key}})
     found: dict[tuple[str, str], dict[str, Any]] = {}
     names = {model.Meta.table_name: _hash_key_name(model) for model, _ in keys}
-    for attempt in range(ATTEMPTS):
+    for attempt in range(UNPROCESSED_KEY_ROUNDS):
         try:
             answer = connection().dispatch("BatchGetItem", {"RequestItems": request})
         except (BotoCoreError, ClientError) as exc:
-            code = exc.response["Error"]["Code"] if isinstance(exc, ClientError) else "network"
-            log.error("dynamodb call failed", extra={"aws_error": code})
+            log.error("dynamodb call failed", extra={"aws_error": aws.error_code(exc)})
             raise errors.ServiceUnavailable() from exc
         for table, items in answer.get("Responses", {}).items():
             for item in items:

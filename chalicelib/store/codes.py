@@ -8,11 +8,10 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.ports import CodeRecord, CodeTry, StaleCode
+from chalicelib.store.batch import batch_get
 from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import ClaimModel, CodeModel
-
-HOUR = 3600
+from chalicelib.store.models import HOUR, ClaimModel, CodeModel
 
 
 def code_key(email_key: str, purpose: str) -> str:
@@ -41,7 +40,7 @@ def revision_condition(revision: int) -> Condition:
     return CodeModel.revision == revision
 
 
-def consumed(code: CodeRecord) -> tuple[CodeModel, list[Any], Condition]:
+def code_consumption(code: CodeRecord) -> tuple[CodeModel, list[Any], Condition]:
     """The update, inside a transaction, that uses up `code` if it is still the one read.
 
     Wrong tries counted meanwhile do not stop it: this one was counted before them, within the
@@ -64,9 +63,6 @@ class DynamoCodeStore:
     def get_with_owner(
         self, email_key: str, purpose: str, claim: str
     ) -> tuple[CodeRecord | None, str | None]:
-        # Imported here: store.batch needs store.users, which needs this module's `consumed`.
-        from chalicelib.store.batch import batch_get
-
         code_item, claim_item = batch_get(
             [(CodeModel, code_key(email_key, purpose)), (ClaimModel, claim)]
         )

@@ -14,11 +14,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
+from chalicelib import aws
 from chalicelib.domain import errors
+from chalicelib.store.errors import CONDITION_FAILED_EXCEPTION
 
 log = logging.getLogger(__name__)
-
-CONDITION_FAILED_EXCEPTION = "ConditionalCheckFailedException"
 
 
 def update_returning[M: Model](
@@ -36,14 +36,11 @@ def update_returning[M: Model](
     )
     try:
         answer = table.connection.client.update_item(**kwargs)
-    except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code == CONDITION_FAILED_EXCEPTION:
+    except (BotoCoreError, ClientError) as exc:
+        code = aws.error_code(exc)
+        if isinstance(exc, ClientError) and code == CONDITION_FAILED_EXCEPTION:
             raw = exc.response.get("Item")
             return False, (model.from_raw_data(raw) if raw else None)
         log.error("dynamodb call failed", extra={"aws_error": code})
-        raise errors.ServiceUnavailable() from exc
-    except BotoCoreError as exc:
-        log.error("dynamodb call failed", extra={"aws_error": "network"})
         raise errors.ServiceUnavailable() from exc
     return True, model.from_raw_data(answer["Attributes"])

@@ -16,13 +16,12 @@ from chalicelib.domain import errors
 
 log = logging.getLogger(__name__)
 
-
-def error_code(exc: PynamoDBException) -> str:
-    return exc.cause_response_code or ""
+# The error of a single write whose condition failed.
+CONDITION_FAILED_EXCEPTION = "ConditionalCheckFailedException"
 
 
 def is_condition_failure(exc: PynamoDBException) -> bool:
-    return error_code(exc) == "ConditionalCheckFailedException"
+    return exc.cause_response_code == CONDITION_FAILED_EXCEPTION
 
 
 @contextmanager
@@ -31,6 +30,7 @@ def dynamodb_unavailable() -> Iterator[None]:
         yield
     except PynamoDBException as exc:
         log.error(
-            "dynamodb call failed", extra={"aws_error": error_code(exc) or type(exc).__name__}
+            "dynamodb call failed",
+            extra={"aws_error": exc.cause_response_code or type(exc).__name__},
         )
         raise errors.ServiceUnavailable() from exc

@@ -27,16 +27,20 @@ _settings = get_settings()
 # Before any model makes a connection: one botocore session for all of them (chalicelib/aws.py).
 aws.share_session_with_pynamodb()
 
-# Bounded retries in botocore's standard mode (throttling, transaction conflicts); past them the
-# adapters answer SERVICE_UNAVAILABLE.
+# Bounded retries in botocore's standard mode (throttling, transaction conflicts): 1 + 3
+# attempts in all; past them the adapters answer SERVICE_UNAVAILABLE.
 RETRY_ATTEMPTS = 3
+
+# Time spans of the TTL attributes below.
+HOUR = 3600
+DAY = 24 * HOUR
 
 
 class _Meta:
     region = _settings.region
     max_retry_attempts = RETRY_ATTEMPTS
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 5
+    connect_timeout_seconds = aws.CONNECT_TIMEOUT_SECONDS
+    read_timeout_seconds = aws.READ_TIMEOUT_SECONDS
 
 
 def _numbers(
@@ -50,7 +54,7 @@ def _numbers(
 
 
 class UndoVoidMap(MapAttribute[str, Any]):
-    """Undo links issued after version `after` and up to `through` no longer work (issue 8)."""
+    """Undo links issued after version `after` and up to `through` no longer work (R-HARD-9)."""
 
     after = NumberAttribute()
     through = NumberAttribute()
@@ -138,7 +142,7 @@ class CodeModel(Model):
 
 
 class EmailUndoModel(Model):
-    """`UNDO#<keyed hash of the token>` -> the link that undoes one e-mail change (issue 8).
+    """`UNDO#<keyed hash of the token>` -> the link that undoes one e-mail change (R-HARD-9).
 
     It lives in the codes table (same key attribute, same TTL attribute `purge_at`): the table
     already holds short-lived secrets by keyed hash, and no new table or grant is needed. A code's

@@ -1,4 +1,4 @@
-"""Password recovery and the undo of an e-mail change (issue 8): the reads that find an account
+"""Password recovery and the undo of an e-mail change: the reads that find an account
 by ID or address, and the two transactions that change it."""
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from chalicelib.domain.recovery import (
 )
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
-from chalicelib.store.codes import consumed
+from chalicelib.store.codes import code_consumption
 from chalicelib.store.errors import dynamodb_unavailable
 from chalicelib.store.models import EmailUndoModel, UserModel
 from chalicelib.store.transactions import labelled_write, move_claim
 from chalicelib.store.undo import links_value, to_undo, undo_key, voids_of, voids_value
-from chalicelib.store.users import to_user
+from chalicelib.store.users import new_password_actions, to_user
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,7 @@ class DynamoRecoveryStore:
                 "user",
                 UserModel(reset.user_id),
                 actions=[
-                    UserModel.password_hash.set(reset.password_hash),
-                    # Every session of the account ends (issue 8).
-                    UserModel.session_epoch.add(1),
-                    UserModel.failed_logins.set([]),
-                    UserModel.locked_until.set(0),
+                    *new_password_actions(reset.password_hash, UserModel.session_epoch.add(1)),
                     UserModel.must_recover_password.set(False),
                     UserModel.updated_at.set(reset.updated_at),
                     UserModel.version.add(1),
@@ -72,7 +68,7 @@ class DynamoRecoveryStore:
                 # The code went to this address; the account must still have it.
                 condition=(UserModel.status == STATUS_ACTIVE) & (UserModel.email == reset.email),
             )
-            tx.update("code", *consumed(reset.code))
+            tx.update("code", *code_consumption(reset.code))
             tx.save("audit", audit_item(reset.audit))
 
     def _reset_refused(self, user_id: str) -> errors.ApiError:

@@ -1,20 +1,10 @@
-"""Bounded retries of DynamoDB transactions cancelled by a conflict (issue 6).
+"""Bounded retries of DynamoDB transactions cancelled by a conflict (R-REG-13).
 
-Every DynamoDB client here runs botocore's *standard* retry mode with a bounded number of
-attempts (PynamoDB turns `max_retry_attempts=3` into `{"mode": "standard",
-"total_max_attempts": 4}`): throttling (`ProvisionedThroughputExceededException`,
-`ThrottlingException`) and transient errors are retried with jittered exponential backoff, and
-what still fails after the fourth attempt answers SERVICE_UNAVAILABLE (store/errors.py).
-
-Standard mode does *not* retry a `TransactWriteItems` that DynamoDB cancelled because another
-transaction was writing one of its items at that moment (`TransactionCanceledException` with a
-`TransactionConflict` reason). That is exactly what the loser of a race for the same ID, document
-or e-mail meets in DynamoDB while the winner's transaction is in flight (R-REG-13): without a
-retry the loser would be told SERVICE_UNAVAILABLE instead of USER_ID_TAKEN. A cancelled
-transaction wrote nothing, and each of ours is conditional (a claim must not exist, a version or
-a code's revision must match), so sending it again is safe: it either commits or fails on the
-condition that gives the precise answer. This hook adds that retry, bounded, inside botocore's own
-retry loop; a cancellation that already names a failed condition is final and is not retried.
+botocore's standard mode retries throttling but not a TransactWriteItems cancelled because another
+transaction held one of its items (`TransactionConflict`), which is what the loser of a race for
+an ID, document or e-mail meets; every transaction here is conditional, so sending it again is
+safe (docs/deploy.md, "When DynamoDB or SES fail"). A cancellation naming a failed condition
+is final.
 """
 
 from __future__ import annotations

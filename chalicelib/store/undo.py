@@ -1,4 +1,4 @@
-"""Undo-link items (issue 8): `UNDO#<keyed hash>` in the codes table; and what the user item
+"""Undo-link items (R-HARD-9): `UNDO#<keyed hash>` in the codes table; and what the user item
 keeps about them: the voided ranges of links, the list of links that may still be used and the
 version up to which the owner confirmed the changes (R-HARD-9)."""
 
@@ -9,11 +9,11 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.ports import EmailUndo, UndoLink, UndoVoid
-from chalicelib.store.models import EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
+from chalicelib.store.models import DAY, EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
 
 # An expired link is kept this long past its expiry, so it answers 410 (expired) rather than
 # 404 (unknown); DynamoDB's TTL removes it some time after that.
-KEEP_EXPIRED_SECONDS = 30 * 24 * 3600
+KEEP_EXPIRED_SECONDS = 30 * DAY
 
 
 def undo_key(token_hash: str) -> str:
