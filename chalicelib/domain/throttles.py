@@ -1,4 +1,4 @@
-"""Throttles per source address (issue 6; R-REG-11 "so that the service cannot be used to flood
+"""Throttles per source address (R-REG-11 "so that the service cannot be used to flood
 someone's mailbox", and the availability checks' enumeration).
 
 The per-address code throttle (security_codes.py) and the per-ID log-in lock-out (lockout.py)
@@ -20,22 +20,28 @@ DynamoDB call, entirely: a load test from one address would otherwise trip them.
 from __future__ import annotations
 
 import ipaddress
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain import errors, tokens
-from chalicelib.domain.ports import Clock, RateCounter
+from chalicelib.domain.clock import Clock, minutes_up
 
 # The kinds of request limited per source address.
 CODE_REQUESTS = "CODE_IP"
 AVAILABILITY_CHECKS = "AVAILABILITY_IP"
 
-MINUTE = 60
-HOUR = 3600
 # A counter item outlives its window a little, so a clock slightly behind DynamoDB's TTL
 # sweeper never sees a window's count vanish while the window is still open.
 EXPIRY_MARGIN_SECONDS = 60
+
+
+class RateCounter(Protocol):
+    """Fixed-window counters for the per-source-address throttles and the notice caps."""
+
+    def hit(self, key: str, expires_at: int) -> int:
+        """Add one to counter `key` (absent counts as 0) in one atomic write; the new count."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class Limit:
 def _wait_text(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} segundos"
-    return f"{math.ceil(seconds / 60)} minutos"
+    return f"{minutes_up(seconds)} minutos"
 
 
 MESSAGES = {

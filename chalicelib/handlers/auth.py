@@ -16,7 +16,7 @@ from chalice import Blueprint
 from chalice.app import Request, Response
 
 from chalicelib.domain import errors, sessions
-from chalicelib.domain.ports import Origin
+from chalicelib.domain.records import Origin
 from chalicelib.handlers.http import error_response, source_ip
 from chalicelib.wiring import runtime
 

@@ -9,8 +9,8 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import forms, registration, reserved_ids
+from chalicelib.domain.claims import ClaimStore
 from chalicelib.domain.forms import Problems
-from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.auth import origin
 from chalicelib.handlers.http import (

@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import account_forms, sessions
-from chalicelib.domain.sessions import Caller
+from chalicelib.domain.records import Caller
 from chalicelib.handlers.auth import authenticated, origin, private
 from chalicelib.handlers.http import (
     ACCEPTED_TYPES,

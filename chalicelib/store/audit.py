@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from chalicelib.domain.ports import AuditEvent
+from chalicelib.domain.records import AuditEvent
 from chalicelib.store.models import AuditModel
 
 
