@@ -168,7 +168,7 @@ class NotFound(ApiError):
     default_message = "El recurso solicitado no existe."
 
 
-# Account recovery and the undo of an e-mail change (issue 8) ------------------------------------
+# Account recovery and the undo of an e-mail change (R-HARD-9) ---------------------------------
 
 
 class PasswordRecoveryRequired(ApiError):

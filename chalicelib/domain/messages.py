@@ -104,7 +104,7 @@ def email_replaced(
     undo_lifetime: str = "",
 ) -> Mail:
     """R-MOD-6: to the *old* address, which no longer receives the account's mail; with the
-    one-time link that undoes the change (issue 8)."""
+    one-time link that undoes the change (R-HARD-9)."""
     paragraphs = [
         f"El correo electrónico personal del usuario {user_id} en el portal Ecuapass fue "
         f"reemplazado por {mask_email(new_address)}.",
@@ -154,7 +154,7 @@ def password_changed(
     )
 
 
-# Password recovery and take-over notices (issue 8) ----------------------------------------------
+# Password recovery and take-over notices (R-HARD-9) -------------------------------------------
 
 
 def recovery_code(user_id: str, code: str, minutes: int, when: str, source_ip: str) -> Mail:

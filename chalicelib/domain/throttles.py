@@ -1,21 +1,7 @@
 """Throttles per source address (R-REG-11 "so that the service cannot be used to flood
-someone's mailbox", and the availability checks' enumeration).
-
-The per-address code throttle (security_codes.py) and the per-ID log-in lock-out (lockout.py)
-limit what can be done *to* one mailbox or one account. These limit what one *source address*
-can do across all of them: how many security codes it can have mailed (to any address) and how
-many availability checks it can make (the checks tell whether an ID, document or e-mail is
-registered, which is inherent to the seed's «Comprobar disponibilidad»; SECURITY.md).
-
-Each limit is a fixed window counted with one atomic increment of one item (`RateCounter.hit`),
-so a request costs exactly one extra write and two concurrent requests cannot both read a stale
-count. A fixed window lets a client spend a full window's allowance on each side of a window
-boundary (at most twice the limit in a short burst); the limits are set with that in mind.
-
-The source address is kept only as a keyed hash (a leaked table backup tells nothing), and the
-item expires with its window (TTL). `RATE_LIMITS_PER_IP=off` removes these checks, and their
-DynamoDB call, entirely: a load test from one address would otherwise trip them.
-"""
+someone's mailbox", and the availability checks' enumeration): how many codes one source can have
+mailed and how many availability checks it can make, each a fixed window counted with one atomic
+increment (docs/architecture-notes.md, "Throttles per source address")."""
 
 from __future__ import annotations
 
