@@ -26,6 +26,7 @@ from typing import Any
 
 from chalice.app import Request, Response
 
+from chalicelib.domain import messages
 from chalicelib.handlers.http import source_ip
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,7 @@ def is_secret_field(name: str) -> bool:
 
 def mask_email(address: str) -> str:
     """`juan.perez@example.com` -> `j***@example.com`: enough to tell mailboxes apart in support."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    return messages.mask_email(address, keep=1)
 
 
 def mask_emails(text: str) -> str:
