@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from chalicelib.domain import errors, passwords, tokens
-from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.clock import HOUR, MINUTE, Clock, iso
 from chalicelib.domain.fields import check_user_id, normalise_user_id
 from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.records import (
@@ -66,8 +66,8 @@ class SessionOpener(Protocol):
 
 @dataclass(frozen=True)
 class SessionPolicy:
-    idle_seconds: int = 30 * 60
-    absolute_seconds: int = 8 * 3600
+    idle_seconds: int = 30 * MINUTE
+    absolute_seconds: int = 8 * HOUR
     # last_seen is written at most this often, not on every request.
     touch_every_seconds: int = 60
 
