@@ -133,7 +133,7 @@ def undo_token(address: str) -> str:
 
 
 def journey(j: Journey, n: int) -> None:
-    from chalicelib.domain.ports import CONTACT_FIELDS
+    from chalicelib.domain.records import CONTACT_FIELDS
     from tests.helpers import registration_body
 
     body = registration_body(n, user_id=f"bench.user{n}", email=f"bench.user{n}@example.com")

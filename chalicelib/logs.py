@@ -18,6 +18,8 @@ from typing import Any
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from chalice.app import Request
 
+from chalicelib.domain import messages
+
 log = logging.getLogger(__name__)
 
 # Field names whose values must never reach a log line, compared case- and separator-insensitively
@@ -63,8 +65,7 @@ def is_secret_field(name: str) -> bool:
 
 def mask_email(address: str) -> str:
     """`juan.perez@example.com` -> `j***@example.com`: enough to tell mailboxes apart in support."""
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
+    return messages.mask_email(address, keep=1)
 
 
 def mask_emails(text: str) -> str:

@@ -14,21 +14,14 @@ from functools import cache
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import AccountDeps
+from chalicelib.domain.clock import HOUR, MINUTE, Clock
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
-from chalicelib.domain.ports import Clock
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
-from chalicelib.domain.security_codes import CodePolicy
+from chalicelib.domain.security_codes import CodePolicy, CodeService
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
-from chalicelib.domain.throttles import (
-    AVAILABILITY_CHECKS,
-    CODE_REQUESTS,
-    HOUR,
-    MINUTE,
-    Limit,
-    SourceThrottle,
-)
+from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS, Limit, SourceThrottle
 
 log = logging.getLogger(__name__)
 
@@ -89,22 +82,28 @@ class Services:
             max_per_hour=s.code_max_per_hour,
         )
 
-    def registration(self) -> RegistrationDeps:
+    def codes(self) -> CodeService:
         from chalicelib.mail.ses import SesMailer
-        from chalicelib.store.claims import DynamoClaimStore
         from chalicelib.store.codes import DynamoCodeStore
-        from chalicelib.store.registration import DynamoRegistrar
 
         s = self.settings
-        return RegistrationDeps(
-            claims=DynamoClaimStore(),
-            codes=DynamoCodeStore(),
-            registrar=DynamoRegistrar(),
+        return CodeService(
+            store=DynamoCodeStore(),
             mailer=SesMailer(s.mail_sender, s.region),
             clock=self.clock,
-            hash_key=self.hash_key,
-            code_policy=self.code_policy,
-            senae_mail_domain=s.senae_mail_domain,
+            key=self.hash_key,
+            policy=self.code_policy,
+        )
+
+    def registration(self) -> RegistrationDeps:
+        from chalicelib.store.claims import DynamoClaimStore
+        from chalicelib.store.registration import DynamoRegistrar
+
+        return RegistrationDeps(
+            claims=DynamoClaimStore(),
+            codes=self.codes(),
+            registrar=DynamoRegistrar(),
+            senae_mail_domain=self.settings.senae_mail_domain,
         )
 
     def password_gate(self) -> PasswordGate:
@@ -136,21 +135,15 @@ class Services:
         )
 
     def accounts(self) -> AccountDeps:
-        from chalicelib.mail.ses import SesMailer
         from chalicelib.store.accounts import DynamoAccountStore
         from chalicelib.store.claims import DynamoClaimStore
-        from chalicelib.store.codes import DynamoCodeStore
 
         s = self.settings
         return AccountDeps(
             accounts=DynamoAccountStore(),
             claims=DynamoClaimStore(),
-            codes=DynamoCodeStore(),
-            mailer=SesMailer(s.mail_sender, s.region),
+            codes=self.codes(),
             gate=self.password_gate(),
-            clock=self.clock,
-            hash_key=self.hash_key,
-            code_policy=self.code_policy,
             web_base_url=s.web_base_url,
             undo_ttl_seconds=s.email_undo_ttl_seconds,
             mail_cap=self.mail_cap(),
@@ -164,27 +157,20 @@ class Services:
         )
 
     def notices(self) -> Notices:
-        """Security notices (issue 8), with links to the web form at WEB_BASE_URL."""
+        """Security notices, with links to the web form at WEB_BASE_URL."""
         from chalicelib.mail.ses import SesMailer
 
         s = self.settings
         return Notices(SesMailer(s.mail_sender, s.region), s.web_base_url, self.mail_cap())
 
     def recovery(self) -> RecoveryDeps:
-        from chalicelib.mail.ses import SesMailer
-        from chalicelib.store.codes import DynamoCodeStore
         from chalicelib.store.recovery import DynamoRecoveryStore
 
-        s = self.settings
         return RecoveryDeps(
             store=DynamoRecoveryStore(),
-            codes=DynamoCodeStore(),
-            mailer=SesMailer(s.mail_sender, s.region),
+            codes=self.codes(),
             notices=self.notices(),
-            clock=self.clock,
-            hash_key=self.hash_key,
-            code_policy=self.code_policy,
-            undo_ttl_seconds=s.email_undo_ttl_seconds,
+            undo_ttl_seconds=self.settings.email_undo_ttl_seconds,
         )
 
     def source_throttle(self) -> SourceThrottle | None:

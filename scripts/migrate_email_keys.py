@@ -53,8 +53,9 @@ def migrate(*, apply: bool) -> Report:
     from pynamodb.exceptions import DoesNotExist, TransactWriteError
     from pynamodb.transactions import TransactWrite
 
+    from chalicelib.domain.claims import email_claim
     from chalicelib.domain.fields import email_key, normalise_email
-    from chalicelib.domain.ports import AuditEvent, email_claim
+    from chalicelib.domain.records import AuditEvent
     from chalicelib.store.audit import audit_item
     from chalicelib.store.models import ClaimModel, UserModel
     from chalicelib.store.transactions import connection

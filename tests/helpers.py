@@ -11,7 +11,7 @@ from unittest.mock import patch
 
 from stdnum.ec import ci
 
-from chalicelib.domain.ports import CONTACT_FIELDS
+from chalicelib.domain.records import CONTACT_FIELDS
 
 
 @dataclass

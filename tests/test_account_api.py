@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain.ports import CONTACT_FIELDS, PROFILE_FIELDS
+from chalicelib.domain.records import CONTACT_FIELDS, PROFILE_FIELDS
 from tests.conftest import last_code, mails_to
 from tests.helpers import (
     PASSWORD,

@@ -91,7 +91,7 @@ def test_an_e_mail_change_mails_the_old_address_a_one_time_link_stored_hashed(
     # No mail to the new address carries a link, and no table holds the token itself.
     assert not any(LINK.search(m.body) for m in mails_to(INTRUDER_EMAIL))
     assert token not in all_items()
-    from chalicelib.domain.accounts import undo_token_hash
+    from chalicelib.domain.tokens import undo_token_hash
     from chalicelib.wiring import services
 
     item = codes_item(f"UNDO#{undo_token_hash(services().hash_key, token)}")

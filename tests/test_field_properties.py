@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from chalicelib.domain import errors, fields, forms
 from chalicelib.domain.account_forms import read_account_update, read_login
-from chalicelib.domain.ports import User
+from chalicelib.domain.records import User
 
 # Province codes the rule accepts: INEC's 24, 30 (Ecuadorians registered abroad), 50.
 PROVINCES = [f"{p:02d}" for p in range(1, 25)] + ["30", "50"]

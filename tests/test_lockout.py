@@ -17,7 +17,7 @@ from chalicelib.domain.lockout import (
     locked_error,
     login_state,
 )
-from chalicelib.domain.ports import AuditEvent, LoginState, Origin, Session, User
+from chalicelib.domain.records import AuditEvent, LoginState, Origin, Session, User
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
 from tests.conftest import FakeClock
 

@@ -8,10 +8,11 @@ from collections.abc import Callable
 import pytest
 
 from chalicelib.domain import errors, messages
+from chalicelib.domain.clock import ecuador_time
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.ports import Origin, User
+from chalicelib.domain.records import Origin, User
 
-WHEN = messages.ecuador_time(1_790_000_000)
+WHEN = ecuador_time(1_790_000_000)
 IP = "203.0.113.9"
 RECOVER = "https://registro.example/recuperar.html?id=ana.torres"
 UNDO = "https://registro.example/undo-email.html?token=" + "A" * 43

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import messages
+from chalicelib.domain.clock import ecuador_time
 from tests.conftest import last_code, mails_to
 from tests.helpers import (
     PASSWORD,
@@ -472,9 +472,9 @@ def ecuador(epoch: float) -> str:
 
 def test_notices_say_when_in_ecuador_time_from_where_and_what_to_do() -> None:
     """Mainland Ecuador (America/Guayaquil) is UTC-5 all year."""
-    assert messages.ecuador_time(1_790_000_000) == "21/09/2026 09:13 (hora de Ecuador)"
+    assert ecuador_time(1_790_000_000) == "21/09/2026 09:13 (hora de Ecuador)"
     # January too: no daylight saving time.
-    assert messages.ecuador_time(1_767_225_600) == "31/12/2025 19:00 (hora de Ecuador)"
+    assert ecuador_time(1_767_225_600) == "31/12/2025 19:00 (hora de Ecuador)"
     assert ecuador(1_790_000_000) == "21/09/2026 09:13"
 
 

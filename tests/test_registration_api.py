@@ -24,7 +24,7 @@ from chalicelib.domain import (
     security_codes,
 )
 from chalicelib.domain.fields import normalise_email
-from chalicelib.domain.ports import CodeRecord, Origin
+from chalicelib.domain.records import CodeRecord, Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import services
 from tests.conftest import FakeClock, last_code, mails_to, outbox
@@ -569,7 +569,8 @@ class CodesChangedAfterRead:
 
 def register_racing(body: dict[str, Any], change: Callable[[Any, Any], None]) -> None:
     deps = services().registration()
-    raced = dataclasses.replace(deps, codes=CodesChangedAfterRead(deps.codes, change))
+    store = CodesChangedAfterRead(deps.codes.store, change)
+    raced = dataclasses.replace(deps, codes=dataclasses.replace(deps.codes, store=store))
     registration.register(raced, forms.read_registration(body), Origin("127.0.0.1"))
 
 
@@ -577,7 +578,7 @@ def test_wrong_tries_counted_after_the_right_code_do_not_undo_it_r_hard_1(client
     """R-HARD-1: the right code was counted within the limit before the wrong tries that land
     between its check and its transaction, so it registers; those tries are still counted."""
     body = with_code(client, 1)
-    source = services().registration().hash_key
+    source = services().registration().codes.key
 
     def wrong_tries(codes: Any, record: Any) -> None:
         requester = security_codes.requester_of(source, Origin("127.0.0.1"))

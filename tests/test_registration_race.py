@@ -23,7 +23,7 @@ from chalice.test import Client
 
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, forms, registration
-from chalicelib.domain.ports import PURPOSE_REGISTRATION, Origin, User
+from chalicelib.domain.records import PURPOSE_REGISTRATION, Origin, User
 from chalicelib.store.codes import code_key
 from chalicelib.store.models import (
     AuditModel,

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from chalicelib.domain import errors, messages, security_codes, tokens
-from chalicelib.domain.ports import PURPOSE_REGISTRATION, CodeRecord, CodeTry, Origin, StaleCode
-from chalicelib.domain.security_codes import CodePolicy
+from chalicelib.domain import errors, security_codes, tokens
+from chalicelib.domain.records import PURPOSE_REGISTRATION, CodeRecord, CodeTry, Origin
+from chalicelib.domain.security_codes import CodePolicy, StaleCode
 from tests.conftest import FakeClock
 
 KEY = b"unit-test-key"
@@ -113,32 +113,14 @@ class World:
     mailer: MemoryMailer
     clock: FakeClock
 
+    def service(self) -> security_codes.CodeService:
+        return security_codes.CodeService(self.codes, self.mailer, self.clock, KEY, POLICY)
+
     def issue(self, origin: Origin = OWNER) -> security_codes.CodeIssued:
-        return security_codes.issue_code(
-            email=EMAIL,
-            email_key=EMAIL_KEY,
-            purpose=PURPOSE_REGISTRATION,
-            codes=self.codes,
-            mailer=self.mailer,
-            clock=self.clock,
-            key=KEY,
-            policy=POLICY,
-            render=messages.security_code,
-            requester=security_codes.requester_of(KEY, origin),
-        )
+        return self.service().issue(EMAIL, PURPOSE_REGISTRATION, origin)
 
     def check(self, given: str, origin: Origin = OWNER) -> CodeRecord:
-        return security_codes.check_code(
-            email_key=EMAIL_KEY,
-            sent_to=EMAIL_KEY,
-            purpose=PURPOSE_REGISTRATION,
-            given=given,
-            origin=origin,
-            codes=self.codes,
-            clock=self.clock,
-            key=KEY,
-            policy=POLICY,
-        )
+        return self.service().check(EMAIL, PURPOSE_REGISTRATION, given, origin)
 
     def stored(self) -> CodeRecord:
         record = self.codes.get(EMAIL_KEY, PURPOSE_REGISTRATION)
@@ -395,17 +377,7 @@ def test_five_requests_an_hour_with_the_wait_in_retry_after(world: World) -> Non
 
 def test_throttle_is_per_address(world: World) -> None:
     world.issue()
-    security_codes.issue_code(
-        email="otro@example.com",
-        email_key="otro@example.com",
-        purpose=PURPOSE_REGISTRATION,
-        codes=world.codes,
-        mailer=world.mailer,
-        clock=world.clock,
-        key=KEY,
-        policy=POLICY,
-        render=messages.security_code,
-    )
+    world.service().issue("otro@example.com", PURPOSE_REGISTRATION, OWNER)
     assert [m.to for m in world.mailer.sent] == [EMAIL, "otro@example.com"]
 
 

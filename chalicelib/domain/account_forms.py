@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import errors, fields, forms
-from chalicelib.domain.forms import Contact, Problems
-from chalicelib.domain.ports import User
+from chalicelib.domain.forms import Problems
+from chalicelib.domain.records import Contact, User
 
 REASON_MIN, REASON_MAX = 10, 500
 
@@ -130,21 +130,20 @@ def _read_password_change(
     # Both read through the one password reader, so an over-long current password is refused
     # even when no new one is given (it is never verified then, but it is malformed).
     current = forms.read_password_field(body, "current_password", problems)
-    new = forms.read_password_field(body, "new_password", problems)
-    confirmation = forms.read_text(body, "new_password_confirmation", problems, forms.verbatim)
+    new, confirmation = forms.read_new_password(
+        body,
+        problems,
+        "new_password",
+        what="la nueva contraseña",
+        user_id=user.user_id,
+        document_number=user.document_number,
+        optional=True,
+    )
     if not (new or confirmation):
         return None
     problems.add("current_password", fields.REQUIRED if not current else None)
-    problems.add(
-        "new_password",
-        fields.check_password(new, user_id=user.user_id, document_number=user.document_number),
-    )
     if new and new == current:
         problems.add("new_password", "La nueva contraseña debe ser distinta de la actual.")
-    problems.add(
-        "new_password_confirmation",
-        fields.check_confirmation(new, confirmation, what="la nueva contraseña"),
-    )
     return PasswordChange(current, new)
 
 

@@ -11,39 +11,33 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from chalicelib.domain import errors, names, passwords, security_codes, tokens
+from chalicelib.domain import errors, names, passwords, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
+from chalicelib.domain.claims import ClaimStore, email_claim
+from chalicelib.domain.clock import HOUR, iso
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
-from chalicelib.domain.ports import (
+from chalicelib.domain.records import (
     CONTACT_FIELDS,
     PROFILE_FIELDS,
     PURPOSE_EMAIL_CHANGE,
     AccountChange,
-    AccountStore,
     AuditEvent,
-    ClaimStore,
-    Clock,
-    CodeStore,
+    Caller,
     EmailChangeConfirmation,
     EmailMove,
     EmailUndo,
     LoginState,
-    Mailer,
     Origin,
     UndoLink,
     User,
+    audit,
+    pending_links,
 )
-from chalicelib.domain.registration import (
-    code_and_holder,
-    email_available,
-    iso,
-    issue_address_code,
-)
-from chalicelib.domain.sessions import Caller
+from chalicelib.domain.security_codes import CodeIssued, CodeService
 
 log = logging.getLogger(__name__)
 
@@ -51,40 +45,47 @@ SAME_ADDRESS = (
     "Este es el correo electrónico que ya tiene registrado. Para conservarlo, elija «Sí» en "
     "«¿Desea mantener el mismo correo electrónico?»."
 )
-CONFIRMED_MEANWHILE = (
-    "La cuenta cambió en este mismo momento. No se confirmó el cambio de correo electrónico: "
-    "intente nuevamente."
-)
 
 # The pending undo links the user item lists (R-HARD-9), newest kept: the count the
 # confirmation answers is of these, while the links it voids are all those issued before it.
 MAX_PENDING_LINKS = 50
 
 
+class AccountStore(Protocol):
+    """What the account's use cases write (DynamoAccountStore, which also opens sessions)."""
+
+    def change(self, change: AccountChange) -> None:
+        """One transaction; StaleUpdate, EmailTaken or SecurityCodeInvalid when refused."""
+        ...
+
+    def deactivate(
+        self, user: User, *, reason: str, at: str, audit: AuditEvent, login: LoginState
+    ) -> None:
+        """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
+        is no longer active, changed since it was read, or was locked since `login`."""
+        ...
+
+    def confirm_email_change(self, confirmation: EmailChangeConfirmation) -> None:
+        """Void every undo link issued up to `confirmation.version` and audit it, in one write;
+        StaleUpdate if the account changed since it was read (R-HARD-9)."""
+        ...
+
+
 @dataclass
 class AccountDeps:
     accounts: AccountStore
     claims: ClaimStore
-    codes: CodeStore
-    mailer: Mailer
+    codes: CodeService
     gate: PasswordGate
-    clock: Clock
-    hash_key: bytes
-    code_policy: security_codes.CodePolicy
-    # The security notices' links (issue 8): WEB_BASE_URL and the undo link's lifetime
+    # The security notices' links: WEB_BASE_URL and the undo link's lifetime
     # (EMAIL_UNDO_TTL_SECONDS, R-HARD-9).
     web_base_url: str = ""
-    undo_ttl_seconds: int = 72 * 3600
+    undo_ttl_seconds: int = 72 * HOUR
     mail_cap: MailCap | None = None
 
     @property
     def notices(self) -> Notices:
-        return Notices(self.mailer, self.web_base_url, self.mail_cap)
-
-
-def undo_token_hash(key: bytes, token: str) -> str:
-    """The only form in which an undo link's token is stored (issue 8)."""
-    return tokens.keyed_hash(key, "email-undo", token)
+        return Notices(self.codes.mailer, self.web_base_url, self.mail_cap)
 
 
 def profile(user: User) -> dict[str, Any]:
@@ -101,21 +102,20 @@ def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
 
 def email_available_for(deps: AccountDeps, caller: Caller, email: str) -> bool:
     """The account's own address counts as available."""
-    return email_available(deps.claims, email, owner=caller.user.user_id)
+    holder = deps.claims.owner(email_claim(email_key(email)))
+    return holder is None or holder == caller.user.user_id
 
 
-def request_email_change_code(
-    deps: AccountDeps, caller: Caller, email: str
-) -> security_codes.CodeIssued:
+def request_email_change_code(deps: AccountDeps, caller: Caller, email: str) -> CodeIssued:
     """R-MOD-6: a code to the *new* address, under a purpose of its own (never usable to
     register), throttled per address like registration's (R-REG-11)."""
     user = caller.user
     if email_key(email) == email_key(user.email):
         raise errors.ValidationFailed(fields={"email": SAME_ADDRESS})
-    previous, holder = code_and_holder(deps.codes, email, PURPOSE_EMAIL_CHANGE)
+    previous, holder = deps.codes.previous_and_holder(email, PURPOSE_EMAIL_CHANGE)
     if holder is not None and holder != user.user_id:
         raise errors.EmailTaken()
-    return issue_address_code(deps, email, PURPOSE_EMAIL_CHANGE, previous, caller.origin)
+    return deps.codes.issue(email, PURPOSE_EMAIL_CHANGE, caller.origin, previous=previous)
 
 
 def _changed_contact(user: User, form: AccountUpdateForm) -> dict[str, str | None]:
@@ -176,9 +176,7 @@ def _save(
     move: EmailMove | None = None
     if form.email is not None:
         new_key = email_key(form.email)
-        checked = security_codes.check_code_with(
-            deps, form.email, PURPOSE_EMAIL_CHANGE, form.security_code, origin
-        )
+        checked = deps.codes.check(form.email, PURPOSE_EMAIL_CHANGE, form.security_code, origin)
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email
 
@@ -186,15 +184,14 @@ def _save(
         # Nothing differs: no write, no new version, no audit item.
         return user
 
-    now_epoch = deps.clock()
+    now_epoch = deps.codes.clock()
     now = iso(now_epoch)
-    audit = _audit_items(user, values, form, now, origin)
     change = AccountChange(
         user_id=user.user_id,
         version=user.version,
         updated_at=now,
         values=values,
-        audit=audit,
+        audit=_audit_items(user, values, form, now_epoch, origin),
         email=move,
     )
     if form.password is not None:
@@ -208,13 +205,13 @@ def _save(
     undo_token: str | None = None
     if move is not None:
         pending = pending_links(user, int(now_epoch))[-(MAX_PENDING_LINKS - 1) :]
-        # The old address gets a one-time link that undoes this change (issue 8): 256 random
+        # The old address gets a one-time link that undoes this change (R-HARD-9): 256 random
         # bits, of which only the keyed hash is stored, in the same transaction as the change.
         undo_token = tokens.new_token()
         change = replace(
             change,
             undo=EmailUndo(
-                token_hash=undo_token_hash(deps.hash_key, undo_token),
+                token_hash=tokens.undo_token_hash(deps.codes.key, undo_token),
                 user_id=user.user_id,
                 old_email=user.email,
                 version=user.version + 1,
@@ -232,7 +229,7 @@ def _save(
     if move is None:
         deps.accounts.change(change)
     else:
-        with security_codes.refunded_on_refusal(deps, move.code, origin):
+        with deps.codes.refunded_on_refusal(move.code, origin):
             deps.accounts.change(change)
 
     updated = replace(
@@ -240,34 +237,19 @@ def _save(
         **values,  # type: ignore[arg-type]  # only str | None fields: contact, e-mail, name baseline
         version=user.version + 1,
         updated_at=now,
+        **change.password_writes(),
     )
-    if change.password_hash is not None and change.session_epoch is not None:
-        updated = replace(
-            updated,
-            password_hash=change.password_hash,
-            session_epoch=change.session_epoch,
-            failed_logins=[],
-            locked_until=0,
-        )
     _notify(deps, user, updated, now_epoch, origin, undo_token)
     return updated
 
 
 def _audit_items(
-    user: User, values: dict[str, str | None], form: AccountUpdateForm, now: str, origin: Origin
+    user: User, values: dict[str, str | None], form: AccountUpdateForm, now: float, origin: Origin
 ) -> tuple[AuditEvent, ...]:
     """R-MOD-8: names of the changed fields, never a secret's value."""
 
     def event(name: str, changed: tuple[str, ...], detail: str = "") -> AuditEvent:
-        return AuditEvent(
-            user.user_id,
-            name,
-            now,
-            origin.source_ip,
-            fields=changed,
-            detail=detail,
-            user_agent=origin.user_agent,
-        )
+        return audit(user.user_id, name, now, origin, fields=changed, detail=detail)
 
     items = []
     contact = tuple(name for name in CONTACT_FIELDS if name in values)
@@ -308,19 +290,14 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
     transaction. The ID's claim stays, so the ID is never reused."""
     user, origin = caller.user, caller.origin
     attempt = deps.gate.check(user.user_id, form.password, origin)
-    now_epoch = deps.clock()
-    now = iso(now_epoch)
-    audit = AuditEvent(
-        user.user_id,
-        "DEACTIVATED",
-        now,
-        origin.source_ip,
-        fields=("status",),
-        detail=form.reason,
-        user_agent=origin.user_agent,
+    now_epoch = deps.codes.clock()
+    event = audit(
+        user.user_id, "DEACTIVATED", now_epoch, origin, fields=("status",), detail=form.reason
     )
     try:
-        deps.accounts.deactivate(user, reason=form.reason, at=now, audit=audit, login=attempt.state)
+        deps.accounts.deactivate(
+            user, reason=form.reason, at=iso(now_epoch), audit=event, login=attempt.state
+        )
     except errors.ApiError:
         deps.gate.release(attempt)
         raise
@@ -328,16 +305,6 @@ def deactivate(deps: AccountDeps, caller: Caller, form: DeactivationForm) -> Non
 
 
 # Confirmation of an e-mail change (R-HARD-9) ------------------------------------------------------
-
-
-def pending_links(user: User, now: int) -> tuple[UndoLink, ...]:
-    """The account's undo links that still work: not expired, not confirmed away. Used links and
-    those an undo voided leave the list in the undo's own write."""
-    return tuple(
-        link
-        for link in user.email_undo_links
-        if link.expires_at > now and link.version > user.email_undo_confirmed_through
-    )
 
 
 def confirm_email_change(deps: AccountDeps, caller: Caller, password: str) -> int:
@@ -350,20 +317,19 @@ def confirm_email_change(deps: AccountDeps, caller: Caller, password: str) -> in
     makes it STALE_UPDATE, and an undo that read the account before it is refused (store)."""
     check_password(deps, caller, password)
     user, origin = caller.user, caller.origin
-    now = deps.clock()
+    now = deps.codes.clock()
     pending = pending_links(user, int(now))
     if not pending:
         return 0
-    audit = AuditEvent(
+    event = audit(
         user.user_id,
         "EMAIL_CHANGE_CONFIRMED",
-        iso(now),
-        origin.source_ip,
+        now,
+        origin,
         fields=("email",),
         detail=f"enlaces para deshacer el cambio anulados: {len(pending)}",
-        user_agent=origin.user_agent,
     )
-    deps.accounts.confirm_email_change(EmailChangeConfirmation(user.user_id, user.version, audit))
+    deps.accounts.confirm_email_change(EmailChangeConfirmation(user.user_id, user.version, event))
     # If the owner did not do this, whoever did knows the password: the old addresses are the
     # one channel the owner may still read.
     current = email_key(user.email)

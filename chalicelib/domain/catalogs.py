@@ -77,7 +77,3 @@ def is_city(province_code: str, city_code: str) -> bool:
 
 def is_mobile_operator(code: str) -> bool:
     return any(o["code"] == code for o in MOBILE_OPERATORS)
-
-
-def name_of(items: list[dict[str, str]] | tuple[dict[str, str], ...], code: str) -> str:
-    return next((i["name"] for i in items if i["code"] == code), "")

@@ -6,6 +6,34 @@ The HTTP status lives on the class so that the mapping to HTTP happens in exactl
 
 from __future__ import annotations
 
+# The messages of refusals a transaction reads from its cancelled items (a concurrent request won
+# between the check and the write); the store raises the errors below with them.
+
+# A code that passed its check but was used, replaced or killed by wrong tries before the write
+# that consumes it committed.
+GONE_MEANWHILE = (
+    "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos fallidos. "
+    "Solicite un nuevo código."
+)
+# A recovery code whose account's address changed after it was mailed (R-HARD-3).
+CODE_NO_LONGER_VALID = (
+    "Este código de seguridad ya no es válido: el correo electrónico de la cuenta cambió "
+    "después de enviarlo. Solicite un nuevo código."
+)
+# The undo of an e-mail change whose old address another account took meanwhile.
+EMAIL_TAKEN_MEANWHILE = (
+    "Su correo anterior ya está registrado en otra cuenta, así que no puede volver a esta. No "
+    "se realizó ningún cambio. Comuníquese con el Servicio Nacional de Aduana del Ecuador."
+)
+ACCOUNT_CHANGED_MEANWHILE = (
+    "La cuenta cambió en este mismo momento. No se realizó ningún cambio: abra el enlace "
+    "nuevamente."
+)
+CONFIRMED_MEANWHILE = (
+    "La cuenta cambió en este mismo momento. No se confirmó el cambio de correo electrónico: "
+    "intente nuevamente."
+)
+
 
 class ApiError(Exception):
     code: str = "INTERNAL_ERROR"
@@ -140,7 +168,7 @@ class NotFound(ApiError):
     default_message = "El recurso solicitado no existe."
 
 
-# Account recovery and the undo of an e-mail change (issue 8) ------------------------------------
+# Account recovery and the undo of an e-mail change (R-HARD-9) ---------------------------------
 
 
 class PasswordRecoveryRequired(ApiError):

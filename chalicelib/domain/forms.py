@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import errors, fields
+from chalicelib.domain.records import Contact
 
 WRONG_TYPE = "Valor no válido: debe ser texto."
 
@@ -66,6 +67,31 @@ def read_password_field(body: Mapping[str, Any], name: str, problems: Problems) 
     return password
 
 
+def read_new_password(
+    body: Mapping[str, Any],
+    problems: Problems,
+    name: str,
+    *,
+    what: str,
+    user_id: str,
+    document_number: str = "",
+    optional: bool = False,
+) -> tuple[str, str]:
+    """A new password and its confirmation (`<name>_confirmation`), as typed: R-REG-4's rules,
+    and the two must match. `optional`: neither given is no problem (no change asked for)."""
+    password = read_password_field(body, name, problems)
+    confirmation = read_text(body, f"{name}_confirmation", problems, verbatim)
+    if optional and not (password or confirmation):
+        return password, confirmation
+    problems.add(
+        name, fields.check_password(password, user_id=user_id, document_number=document_number)
+    )
+    problems.add(
+        f"{name}_confirmation", fields.check_confirmation(password, confirmation, what=what)
+    )
+    return password, confirmation
+
+
 def read_bool(body: Mapping[str, Any], name: str, problems: Problems, default: bool) -> bool:
     value = body.get(name)
     if value is None:
@@ -109,22 +135,6 @@ def read_email_pair(body: Mapping[str, Any], problems: Problems) -> str:
     problems.add("email", fields.check_email(email))
     problems.add("email_confirmation", fields.check_email_confirmation(email, confirmation))
     return email
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The editable part of a profile (R-REG-3, R-REG-5 … R-REG-9, R-MOD-5)."""
-
-    name: str
-    country: str
-    province: str | None
-    city: str | None
-    address: str
-    phone1: str
-    phone2: str | None
-    mobile_operator: str | None
-    mobile: str | None
-    fax: str | None
 
 
 def read_contact(body: Mapping[str, Any], problems: Problems) -> Contact:
@@ -182,15 +192,8 @@ def read_registration(body: Mapping[str, Any]) -> RegistrationForm:
     user_id = read_user_id(body, problems)
     document_type, number = read_document(body, problems)
     contact = read_contact(body, problems)
-    password = read_password_field(body, "password", problems)
-    confirmation = read_text(body, "password_confirmation", problems, verbatim)
-    problems.add(
-        "password",
-        fields.check_password(password, user_id=user_id, document_number=number),
-    )
-    problems.add(
-        "password_confirmation",
-        fields.check_confirmation(password, confirmation, what="la contraseña"),
+    password, _ = read_new_password(
+        body, problems, "password", what="la contraseña", user_id=user_id, document_number=number
     )
     email = read_email_pair(body, problems)
     code = read_text(body, "security_code", problems, fields.normalise_security_code)

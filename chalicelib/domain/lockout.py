@@ -23,22 +23,21 @@ the same number of tries, so neither the answers nor their timing tell whether a
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from chalicelib.domain import errors, passwords
+from chalicelib.domain.clock import HOUR, Clock, minutes_up
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.ports import AuditEvent, Clock, LoginState, Origin, User
-from chalicelib.domain.registration import iso
+from chalicelib.domain.records import AuditEvent, LoginState, Origin, User, audit
 
 log = logging.getLogger(__name__)
 
 # A conditional write lost to a concurrent attempt is re-read and retried this many times.
 WRITE_ATTEMPTS = 3
 # At most one lock-out notice per account in this long (R-HARD-8).
-LOCK_NOTICE_EVERY_SECONDS = 3600
+LOCK_NOTICE_EVERY_SECONDS = HOUR
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ class Attempt:
 
 def locked_error(seconds: int) -> errors.AccountLocked:
     seconds = max(1, seconds)
-    minutes = math.ceil(seconds / 60)
+    minutes = minutes_up(seconds)
     unit = "minuto" if minutes == 1 else "minutos"
     return errors.AccountLocked(
         "La cuenta está bloqueada temporalmente por varios intentos fallidos de contraseña. "
@@ -237,22 +236,21 @@ class PasswordGate:
             if after == state:
                 return errors.InvalidCredentials()
             notify = locks and user is not None and self._notice_due(user, now)
-            audit = None
+            event: AuditEvent | None = None
             if locks and known:
-                audit = AuditEvent(
+                event = audit(
                     user_id,
                     "ACCOUNT_LOCKED",
-                    iso(now),
-                    origin.source_ip,
+                    now,
+                    origin,
                     detail=f"{self.policy.max_failures} contraseñas incorrectas",
-                    user_agent=origin.user_agent,
                 )
             saved = self.accounts.save_login_state(
                 user_id,
                 known=known,
                 before=state,
                 after=after,
-                audit=audit,
+                audit=event,
                 lock_notice_at=now if notify else None,
             )
             if saved:

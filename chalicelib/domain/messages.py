@@ -3,8 +3,9 @@ other than the one the mail exists to deliver."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from html import escape
+
+from chalicelib.domain.clock import DAY, HOUR, MINUTE
 
 Mail = tuple[str, str, str]
 
@@ -67,31 +68,24 @@ UNKNOWN_ACTION = (
 )
 
 
-# Mainland Ecuador keeps UTC-5 all year (no daylight saving time).
-ECUADOR = timezone(timedelta(hours=-5))
-
-
-def ecuador_time(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, ECUADOR).strftime("%d/%m/%Y %H:%M (hora de Ecuador)")
-
-
-def mask_email(address: str) -> str:
-    """``juan.perez@example.com`` -> ``ju***@example.com``: recognisable, not readable."""
+def mask_email(address: str, *, keep: int = 2) -> str:
+    """``juan.perez@example.com`` -> ``ju***@example.com``: recognisable, not readable. The logs
+    keep one character (enough to tell mailboxes apart in support), the mails two."""
     local, at, domain = address.rpartition("@")
     if not at:
         return "***"
-    return f"{local[:2]}***@{domain}"
+    return f"{local[:keep]}***@{domain}"
 
 
 def lifetime(seconds: int) -> str:
     """How long a link lives, in words (R-HARD-9): in days or hours when it is a whole number
     of them, else in whole minutes (rounded down) or seconds, so never more than it is."""
-    if seconds >= 86400 and seconds % 86400 == 0:
-        count, one, many = seconds // 86400, "día", "días"
-    elif seconds >= 3600 and seconds % 3600 == 0:
-        count, one, many = seconds // 3600, "hora", "horas"
-    elif seconds >= 60:
-        count, one, many = seconds // 60, "minuto", "minutos"
+    if seconds >= DAY and seconds % DAY == 0:
+        count, one, many = seconds // DAY, "día", "días"
+    elif seconds >= HOUR and seconds % HOUR == 0:
+        count, one, many = seconds // HOUR, "hora", "horas"
+    elif seconds >= MINUTE:
+        count, one, many = seconds // MINUTE, "minuto", "minutos"
     else:
         count, one, many = seconds, "segundo", "segundos"
     return f"{count} {one if count == 1 else many}"
@@ -110,7 +104,7 @@ def email_replaced(
     undo_lifetime: str = "",
 ) -> Mail:
     """R-MOD-6: to the *old* address, which no longer receives the account's mail; with the
-    one-time link that undoes the change (issue 8)."""
+    one-time link that undoes the change (R-HARD-9)."""
     paragraphs = [
         f"El correo electrónico personal del usuario {user_id} en el portal Ecuapass fue "
         f"reemplazado por {mask_email(new_address)}.",
@@ -160,7 +154,7 @@ def password_changed(
     )
 
 
-# Password recovery and take-over notices (issue 8) ----------------------------------------------
+# Password recovery and take-over notices (R-HARD-9) -------------------------------------------
 
 
 def recovery_code(user_id: str, code: str, minutes: int, when: str, source_ip: str) -> Mail:

@@ -1,4 +1,4 @@
-"""Security notices to the account's personal address (issue 8): password changed or recovered,
+"""Security notices to the account's personal address: password changed or recovered,
 e-mail replaced (to the *old* address, with the undo link), account deactivated, account locked.
 
 Each says when (Ecuador's time), from which IP address, and what to do if it was not the owner.
@@ -15,16 +15,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import quote
 
 from chalicelib.domain import errors, messages, tokens
-from chalicelib.domain.ports import Clock, Mailer, Origin, RateCounter, User
+from chalicelib.domain.clock import DAY, Clock, ecuador_time, minutes_up
+from chalicelib.domain.records import Origin, User
+from chalicelib.domain.throttles import RateCounter
 
 log = logging.getLogger(__name__)
 
-DAY = 24 * 3600
 # A counter item outlives its day a little (as the source throttles' do).
 EXPIRY_MARGIN_SECONDS = 60
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, text: str, html: str) -> None:
+        """Raises MailUnavailable when the mail service refuses or fails."""
+        ...
 
 
 @dataclass
@@ -75,7 +83,7 @@ class Notices:
     def password_changed(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.password_changed(
             user.user_id,
-            messages.ecuador_time(when),
+            ecuador_time(when),
             origin.source_ip,
             recover_link=self.recover_link(user.user_id),
         )
@@ -84,7 +92,7 @@ class Notices:
     def password_recovered(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.password_recovered(
             user.user_id,
-            messages.ecuador_time(when),
+            ecuador_time(when),
             origin.source_ip,
             recover_link=self.recover_link(user.user_id),
         )
@@ -104,7 +112,7 @@ class Notices:
         mail = messages.email_replaced(
             user.user_id,
             new_email,
-            messages.ecuador_time(when),
+            ecuador_time(when),
             origin.source_ip,
             undo_link=self.undo_link(undo_token) if undo_token else None,
             undo_lifetime=messages.lifetime(undo_ttl_seconds),
@@ -113,7 +121,7 @@ class Notices:
 
     def email_restored(self, user: User, restored: str, when: float, origin: Origin) -> None:
         """After an undo: to the restored address, and to the one it replaced (`user.email`)."""
-        stamp = messages.ecuador_time(when)
+        stamp = ecuador_time(when)
         mail = messages.email_restored(
             user.user_id, stamp, origin.source_ip, recover_link=self.recover_link(user.user_id)
         )
@@ -126,14 +134,12 @@ class Notices:
         self, user: User, addresses: list[str], when: float, origin: Origin
     ) -> None:
         """R-HARD-9: to each address whose undo link the owner's confirmation voided."""
-        mail = messages.email_change_confirmed(
-            user.user_id, messages.ecuador_time(when), origin.source_ip
-        )
+        mail = messages.email_change_confirmed(user.user_id, ecuador_time(when), origin.source_ip)
         for address in addresses:
             self.send(address, mail, user.user_id)
 
     def deactivated(self, user: User, when: float, origin: Origin) -> None:
-        mail = messages.deactivated(user.user_id, messages.ecuador_time(when), origin.source_ip)
+        mail = messages.deactivated(user.user_id, ecuador_time(when), origin.source_ip)
         self.send(user.email, mail, user.user_id)
 
     def account_locked(
@@ -141,10 +147,10 @@ class Notices:
     ) -> None:
         mail = messages.account_locked(
             user.user_id,
-            messages.ecuador_time(when),
+            ecuador_time(when),
             origin.source_ip,
             failures=failures,
-            minutes=max(1, -(-lock_seconds // 60)),
+            minutes=max(1, minutes_up(lock_seconds)),
             recover_link=self.recover_link(user.user_id),
         )
         self.send(user.email, mail, user.user_id)

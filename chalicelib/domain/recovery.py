@@ -1,32 +1,6 @@
-"""Account recovery and take-over protection (issue 8): "¿Olvidó su contraseña?" and the undo of
-an e-mail change.
-
-Forgotten password
-- A code is mailed to the account's personal address under R-REG-11's rules (15 minutes, 5
-  tries, single use, a new request replaces the old one, one a minute and five an hour per
-  address), through `security_codes.issue_code`/`check_code` with a purpose of its own.
-- The first call answers the same for an account that exists and one that does not (or is
-  deactivated): the same reads, and the same throttled code item written, keyed by the
-  identifier as typed, only no mail leaves. A guesser therefore meets the same 202s and the same
-  429s either way. A deactivated account is treated as unknown: it cannot be recovered, and
-  the answer does not say it was deactivated (R-AUTH-3 tells that only after the password).
-- Success is one transaction: new argon2id hash, `session_epoch` moved on (every session ends),
-  failed log-ins and lock-out cleared, `must_recover_password` cleared, code consumed, audit item.
-
-Undo of an e-mail change
-- Each e-mail change mails the *old* address a one-time link (256 random bits; only its keyed
-  hash is stored, beside the change, in the same transaction) valid EMAIL_UNDO_TTL_SECONDS
-  (default 72 hours, R-HARD-9).
-- Using it puts the old address back (taking the EMAIL claim of whatever address the account has
-  now, so a second change by an intruder does not defeat it), ends every session, and requires
-  a password recovery - whose code then goes to the restored address - before the next log-in.
-- Links are ordered by the account version their change produced. Using the link of change
-  `k` voids every link issued after it and before the undo: an intruder who changed the address
-  twice cannot use the link mailed to their own first address to take the account back, while
-  the owner's older link keeps working even if the intruder's was used first.
-- The owner, signed in with the password, can confirm the change (R-HARD-9,
-  accounts.confirm_email_change): every link issued up to that version stops working, so an old
-  mailbox the owner moved away from cannot take the account back.
+"""Account recovery (R-HARD-3, R-HARD-9): "¿Olvidó su contraseña?" and the undo of an e-mail
+change. The first call answers the same whether or not the identifier names an active account;
+the design is in docs/architecture-notes.md, "Recovery".
 """
 
 from __future__ import annotations
@@ -34,30 +8,30 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
-from chalicelib.domain import errors, fields, forms, messages, passwords, security_codes
-from chalicelib.domain.accounts import pending_links, undo_token_hash
+from chalicelib.domain import errors, fields, forms, messages, passwords
+from chalicelib.domain.claims import email_claim
+from chalicelib.domain.clock import ecuador_time, iso
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.ports import (
+from chalicelib.domain.records import (
     PURPOSE_PASSWORD_RECOVERY,
     STATUS_ACTIVE,
     AuditEvent,
-    Clock,
     CodeRecord,
-    CodeStore,
     EmailRestore,
-    Mailer,
+    EmailUndo,
     Origin,
     PasswordReset,
-    RecoveryStore,
     UndoVoid,
     User,
-    email_claim,
+    audit,
+    pending_links,
 )
-from chalicelib.domain.registration import iso
+from chalicelib.domain.security_codes import UNREAD, CodeIssued, CodeService, Unread
+from chalicelib.domain.tokens import undo_token_hash
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +48,6 @@ SAME_AS_BEFORE = "La nueva contraseña debe ser distinta de la anterior."
 RECOVERY_CODE_INVALID = (
     "El código de seguridad es incorrecto. Revise el correo «RECUPERACIÓN DE CONTRASEÑA» e "
     "ingréselo nuevamente."
-)
-CODE_NO_LONGER_VALID = (
-    "Este código de seguridad ya no es válido: el correo electrónico de la cuenta cambió "
-    "después de enviarlo. Solicite un nuevo código."
-)
-CODE_USED = security_codes.GONE_MEANWHILE
-EMAIL_TAKEN_MEANWHILE = (
-    "Su correo anterior ya está registrado en otra cuenta, así que no puede volver a esta. No "
-    "se realizó ningún cambio. Comuníquese con el Servicio Nacional de Aduana del Ecuador."
-)
-ACCOUNT_CHANGED_MEANWHILE = (
-    "La cuenta cambió en este mismo momento. No se realizó ningún cambio: abra el enlace "
-    "nuevamente."
 )
 TOKEN_MALFORMED = (
     "El enlace no está completo. Ábralo desde el correo que recibió o cópielo entero en la "
@@ -111,15 +72,33 @@ UNDO_ON_DEACTIVATED = (
 )
 
 
+class RecoveryStore(Protocol):
+    def user_by_id(self, user_id: str) -> User | None:
+        """One read, whether or not the account exists."""
+        ...
+
+    def reset_password(self, reset: PasswordReset) -> None:
+        """AccountDeactivated, or SecurityCodeInvalid (code used, or the address changed)."""
+        ...
+
+    def load_undo(self, token_hash: str) -> tuple[EmailUndo | None, User | None, list[UndoVoid]]:
+        """The link, its account and the account's voided ranges of links."""
+        ...
+
+    def restore_email(self, restore: EmailRestore) -> None:
+        """StaleUpdate, EmailTaken (the old address is another account's) or LinkUsed."""
+        ...
+
+    def record(self, event: AuditEvent) -> None:
+        """One audit item on its own (a recovery code was requested)."""
+        ...
+
+
 @dataclass
 class RecoveryDeps:
     store: RecoveryStore
-    codes: CodeStore
-    mailer: Mailer
+    codes: CodeService
     notices: Notices
-    clock: Clock
-    hash_key: bytes
-    code_policy: security_codes.CodePolicy
     undo_ttl_seconds: int
 
 
@@ -182,13 +161,9 @@ def read_recovery(body: Mapping[str, Any]) -> RecoveryForm:
     problems = Problems()
     identifier = _read_identifier(body, problems)
     code = forms.read_text(body, "security_code", problems, fields.normalise_security_code)
-    new = forms.read_password_field(body, "new_password", problems)
-    confirmation = forms.read_text(body, "new_password_confirmation", problems, forms.verbatim)
     # R-REG-4; the rules that need the account (its document number) come once it is known.
-    problems.add("new_password", fields.check_password(new, user_id=identifier.user_id))
-    problems.add(
-        "new_password_confirmation",
-        fields.check_confirmation(new, confirmation, what="la nueva contraseña"),
+    new, _ = forms.read_new_password(
+        body, problems, "new_password", what="la nueva contraseña", user_id=identifier.user_id
     )
     problems.raise_if_any()
     return RecoveryForm(identifier, code, new)
@@ -222,7 +197,7 @@ class _Lookup:
 
     user: User | None
     key: str
-    record: CodeRecord | security_codes.Unread | None
+    record: CodeRecord | Unread | None
     # The exact address key a code of `key` must have been sent to (R-HARD-3).
     sent_to: str
 
@@ -230,9 +205,9 @@ class _Lookup:
 def _lookup(deps: RecoveryDeps, identifier: Identifier) -> _Lookup:
     """The same reads whether or not there is an account: by e-mail, the claim and the code
     item in one read, then the owner's user item (or an ID no account has); by ID, the user."""
-    record: CodeRecord | security_codes.Unread | None = security_codes.UNREAD
+    record: CodeRecord | Unread | None = UNREAD
     if identifier.email:
-        record, owner = deps.codes.get_with_owner(
+        record, owner = deps.codes.store.get_with_owner(
             identifier.throttle_key, PURPOSE_PASSWORD_RECOVERY, email_claim(identifier.address)
         )
         user = deps.store.user_by_id(owner or NO_ACCOUNT)
@@ -244,45 +219,36 @@ def _lookup(deps: RecoveryDeps, identifier: Identifier) -> _Lookup:
     # one throttle (R-REG-11, R-HARD-3). By e-mail that is the key already read.
     key = fields.mailbox_key(user.email)
     if key != identifier.throttle_key:
-        record = security_codes.UNREAD
+        record = UNREAD
     return _Lookup(user, key, record, fields.email_key(user.email))
 
 
-def request_code(
-    deps: RecoveryDeps, identifier: Identifier, origin: Origin
-) -> security_codes.CodeIssued:
+def request_code(deps: RecoveryDeps, identifier: Identifier, origin: Origin) -> CodeIssued:
     found = _lookup(deps, identifier)
     user = found.user
-    now = deps.clock()
+    codes = deps.codes
+    now = codes.clock()
     shown_id = user.user_id if user is not None else identifier.user_id
 
     def render(code: str, minutes: int) -> messages.Mail:
-        return messages.recovery_code(
-            shown_id, code, minutes, messages.ecuador_time(now), origin.source_ip
-        )
+        return messages.recovery_code(shown_id, code, minutes, ecuador_time(now), origin.source_ip)
 
-    issued = security_codes.issue_code(
-        email=user.email if user is not None else "",
-        email_key=found.key,
-        purpose=PURPOSE_PASSWORD_RECOVERY,
-        codes=deps.codes,
-        mailer=deps.mailer if user is not None else _Undelivered(),
-        clock=deps.clock,
-        key=deps.hash_key,
-        policy=deps.code_policy,
-        render=render,
-        requester=security_codes.requester_of(deps.hash_key, origin),
+    issued = (codes if user is not None else replace(codes, mailer=_Undelivered())).issue(
+        user.email if user is not None else "",
+        PURPOSE_PASSWORD_RECOVERY,
+        origin,
         previous=found.record,
+        mailbox=found.key,
         sent_to=found.sent_to,
+        render=render,
     )
     if user is not None:
-        event = AuditEvent(
+        event = audit(
             user.user_id,
             "PASSWORD_RECOVERY_REQUESTED",
-            iso(now),
-            origin.source_ip,
+            now,
+            origin,
             detail="código enviado al correo personal",
-            user_agent=origin.user_agent,
         )
         try:
             deps.store.record(event)
@@ -296,8 +262,8 @@ def _checked_code(deps: RecoveryDeps, found: _Lookup, given: str, origin: Origin
     """The code of the lookup's mailbox, if it went to the lookup's address: one mailed to
     another address of the mailbox (`ana+1@`) cannot reset the account of `ana@` (R-HARD-3)."""
     try:
-        return security_codes.check_code_with(
-            deps, found.sent_to, PURPOSE_PASSWORD_RECOVERY, given, origin, mailbox=found.key
+        return deps.codes.check(
+            found.sent_to, PURPOSE_PASSWORD_RECOVERY, given, origin, mailbox=found.key
         )
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
@@ -317,7 +283,7 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
         # mailed to anyone: nothing can match it.
         raise errors.SecurityCodeInvalid(RECOVERY_CODE_INVALID)
 
-    with security_codes.refunded_on_refusal(deps, checked, origin):
+    with deps.codes.refunded_on_refusal(checked, origin):
         problem = fields.check_password(
             form.new_password, user_id=user.user_id, document_number=user.document_number
         )
@@ -327,7 +293,7 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
         if problem:
             raise errors.ValidationFailed(fields={"new_password": problem})
 
-        now = deps.clock()
+        now = deps.codes.clock()
         deps.store.reset_password(
             PasswordReset(
                 user_id=user.user_id,
@@ -335,14 +301,7 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
                 password_hash=passwords.hash_password(form.new_password),
                 updated_at=iso(now),
                 code=checked,
-                audit=AuditEvent(
-                    user.user_id,
-                    "PASSWORD_RECOVERED",
-                    iso(now),
-                    origin.source_ip,
-                    fields=("password",),
-                    user_agent=origin.user_agent,
-                ),
+                audit=audit(user.user_id, "PASSWORD_RECOVERED", now, origin, fields=("password",)),
             )
         )
     deps.notices.password_recovered(user, now, origin)
@@ -354,12 +313,12 @@ def recover_password(deps: RecoveryDeps, form: RecoveryForm, origin: Origin) -> 
 def undo_email_change(deps: RecoveryDeps, token: str, origin: Origin) -> None:
     """404 unknown link; 400 used; 410 expired or voided by the use of an older link; 403 the
     account was deactivated; 409 the old address now belongs to another account."""
-    undo, user, voids = deps.store.load_undo(undo_token_hash(deps.hash_key, token))
+    undo, user, voids = deps.store.load_undo(undo_token_hash(deps.codes.key, token))
     if undo is None or user is None:
         raise errors.NotFound(LINK_UNKNOWN)
     if undo.used:
         raise errors.LinkUsed()
-    now = int(deps.clock())
+    now = int(deps.codes.clock())
     if now >= undo.expires_at:
         raise errors.LinkExpired.expired_after(messages.lifetime(deps.undo_ttl_seconds))
     if undo.version <= user.email_undo_confirmed_through:
@@ -390,15 +349,14 @@ def undo_email_change(deps: RecoveryDeps, token: str, origin: Origin) -> None:
             undo_links=tuple(
                 link for link in pending_links(user, now) if link.version < undo.version
             ),
-            audit=AuditEvent(
+            audit=audit(
                 user.user_id,
                 "EMAIL_CHANGE_UNDONE",
-                stamp,
-                origin.source_ip,
+                now,
+                origin,
                 fields=("email",),
                 detail=f"{user.email} -> {undo.old_email}; sesiones cerradas, debe crear una "
                 "contraseña nueva",
-                user_agent=origin.user_agent,
             ),
         )
     )

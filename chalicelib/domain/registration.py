@@ -4,45 +4,44 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from typing import Protocol
 
-from chalicelib.domain import errors, messages, passwords, reserved_ids, security_codes
-from chalicelib.domain.fields import email_key, mailbox_key
+from chalicelib.domain import errors, messages, passwords, reserved_ids
+from chalicelib.domain.claims import ClaimStore, document_claim, email_claim, user_id_claim
+from chalicelib.domain.clock import iso
+from chalicelib.domain.fields import email_key
 from chalicelib.domain.forms import RegistrationForm
-from chalicelib.domain.ports import (
+from chalicelib.domain.notices import Mailer
+from chalicelib.domain.records import (
     CONTACT_FIELDS,
     PURPOSE_REGISTRATION,
     AuditEvent,
-    ClaimStore,
-    Clock,
     CodeRecord,
-    CodeStore,
-    Mailer,
     Origin,
-    Registrar,
     User,
-    document_claim,
-    email_claim,
-    user_id_claim,
+    audit,
 )
+from chalicelib.domain.security_codes import CodeIssued, CodeService
 
 log = logging.getLogger(__name__)
+
+
+class Registrar(Protocol):
+    def register(self, user: User, code: CodeRecord, audit: AuditEvent) -> None:
+        """Write user, claims and audit and consume the code in one transaction.
+
+        Raises UserIdTaken / DocumentTaken / EmailTaken for the claim that lost, or
+        SecurityCodeInvalid when the code was consumed or replaced meanwhile.
+        """
+        ...
 
 
 @dataclass
 class RegistrationDeps:
     claims: ClaimStore
-    codes: CodeStore
+    codes: CodeService
     registrar: Registrar
-    mailer: Mailer
-    clock: Clock
-    hash_key: bytes
-    code_policy: security_codes.CodePolicy
     senae_mail_domain: str
-
-
-def iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def user_id_available(claims: ClaimStore, user_id: str) -> bool:
@@ -60,49 +59,11 @@ def email_available(claims: ClaimStore, email: str, *, owner: str | None = None)
     return holder is None or holder == owner
 
 
-def code_and_holder(
-    codes: CodeStore, email: str, purpose: str
-) -> tuple[CodeRecord | None, str | None]:
-    """The mailbox's previous code for `purpose` and who holds the address's claim, in one
-    read: a code request checks that the address is free (R-REG-10) and throttles on the code's
-    send history (R-REG-11), and one DynamoDB call is cheaper than two. The code item is the
-    mailbox's, so `ana+1@` and `ana@` share one budget; the claim is the exact address's
-    (R-HARD-3)."""
-    return codes.get_with_owner(mailbox_key(email), purpose, email_claim(email_key(email)))
-
-
-def issue_address_code(
-    deps: security_codes.CodeDeps,
-    email: str,
-    purpose: str,
-    previous: CodeRecord | security_codes.Unread | None,
-    origin: Origin,
-) -> security_codes.CodeIssued:
-    """The «CÓDIGO DE SEGURIDAD» mail that proves an address is the person's (R-REG-10, R-MOD-6),
-    under R-REG-11's rules."""
-    return security_codes.issue_code(
-        email=email,
-        email_key=mailbox_key(email),
-        purpose=purpose,
-        codes=deps.codes,
-        mailer=deps.mailer,
-        clock=deps.clock,
-        key=deps.hash_key,
-        policy=deps.code_policy,
-        render=messages.security_code,
-        requester=security_codes.requester_of(deps.hash_key, origin),
-        previous=previous,
-        sent_to=email_key(email),
-    )
-
-
-def request_registration_code(
-    deps: RegistrationDeps, email: str, origin: Origin
-) -> security_codes.CodeIssued:
-    previous, holder = code_and_holder(deps.codes, email, PURPOSE_REGISTRATION)
+def request_registration_code(deps: RegistrationDeps, email: str, origin: Origin) -> CodeIssued:
+    previous, holder = deps.codes.previous_and_holder(email, PURPOSE_REGISTRATION)
     if holder is not None:
         raise errors.EmailTaken()
-    return issue_address_code(deps, email, PURPOSE_REGISTRATION, previous, origin)
+    return deps.codes.issue(email, PURPOSE_REGISTRATION, origin, previous=previous)
 
 
 def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
@@ -110,10 +71,10 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
         # Unavailable, as the availability check says (R-HARD-2): 409 like a taken ID, and
         # before the code, so that no try is spent and the code still serves another ID.
         raise errors.UserIdTaken(reserved_ids.MESSAGE, fields={"user_id": reserved_ids.MESSAGE})
-    record = security_codes.check_code_with(
-        deps, form.email, PURPOSE_REGISTRATION, form.security_code, origin
-    )
-    now = iso(deps.clock())
+    codes = deps.codes
+    record = codes.check(form.email, PURPOSE_REGISTRATION, form.security_code, origin)
+    epoch = codes.clock()
+    now = iso(epoch)
     contact = form.contact
     user = User(
         user_id=form.user_id,
@@ -127,12 +88,9 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
         updated_at=now,
         registered_name=contact.name,
     )
-    audit = AuditEvent(
-        user.user_id, "REGISTERED", now, origin.source_ip, user_agent=origin.user_agent
-    )
-    with security_codes.refunded_on_refusal(deps, record, origin):
-        deps.registrar.register(user, record, audit)
-    _send_welcome(deps.mailer, user)
+    with codes.refunded_on_refusal(record, origin):
+        deps.registrar.register(user, record, audit(user.user_id, "REGISTERED", epoch, origin))
+    _send_welcome(codes.mailer, user)
     return user
 
 

@@ -1,38 +1,66 @@
-"""Security-code lifecycle (R-REG-11, R-HARD-1, R-HARD-4): issue, throttle, verify, expire, lock.
+"""Security codes (R-REG-11, R-HARD-1, R-HARD-3, R-HARD-4): issue, throttle, verify, expire, lock.
 
 A code is 8 characters without look-alikes, mailed once, stored only as a keyed hash with its
-expiry. A new request replaces the previous code. Requests per address are throttled (one a
-minute, five an hour by default) from the send history kept on the same item, so the check and
-the write are one conditional put and two racing requests cannot both pass.
-
-A try is counted *before* the code is compared (R-HARD-1), by the conditional write that also
-reads the code, so parallel guesses cannot all be compared against a count read earlier. Tries
-are counted in two pools (R-HARD-4): the source address that requested the code (its holder)
-has `max_attempts`; every other source together has as many more, so that strangers guessing
-with the owner's address or ID cannot lock the owner's code, while the code still dies after
-at most twice `max_attempts` wrong tries in all.
+expiry; a new request replaces the previous one. A try is counted before the code is compared,
+in the pool of the source that requested it (its holder) or of every other source together
+(docs/architecture-notes.md, "Security codes").
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from chalicelib.domain import errors, fields, tokens
-from chalicelib.domain.ports import Clock, CodeRecord, CodeStore, Mailer, Origin, StaleCode
+from chalicelib.domain import errors, fields, messages, tokens
+from chalicelib.domain.claims import email_claim
+from chalicelib.domain.clock import HOUR, Clock, minutes_up
+from chalicelib.domain.notices import Mailer
+from chalicelib.domain.records import CodeRecord, CodeTry, Origin
 from chalicelib.domain.throttles import source_of
 
-HOUR = 3600
 USED_MESSAGE = "Este código de seguridad ya fue utilizado. Solicite un nuevo código."
-# A code that passed its check but was used, replaced or killed by wrong tries before the write
-# that consumes it committed (a concurrent request won the transaction).
-GONE_MEANWHILE = (
-    "Este código de seguridad ya fue utilizado, reemplazado o bloqueado por intentos fallidos. "
-    "Solicite un nuevo código."
-)
+
+
+class StaleCode(Exception):
+    """The stored code changed between read and write (a concurrent request won)."""
+
+
+class CodeStore(Protocol):
+    def get(self, email_key: str, purpose: str) -> CodeRecord | None: ...
+
+    def get_with_owner(
+        self, email_key: str, purpose: str, claim: str
+    ) -> tuple[CodeRecord | None, str | None]:
+        """`get`, and the owner of `claim` (None if free), in one read: a code request needs
+        both."""
+        ...
+
+    def put(self, record: CodeRecord) -> CodeRecord:
+        """Write `record` if the stored item is still at `record.revision`; else StaleCode."""
+        ...
+
+    def count_try(
+        self,
+        email_key: str,
+        sent_to: str,
+        purpose: str,
+        requester: str,
+        now: int,
+        max_attempts: int,
+    ) -> CodeTry:
+        """In one conditional write that also reads the code: one more try in the pool of
+        `requester` (the holder's if it requested the code, else everyone else's), unless the
+        code was mailed to another address than `sent_to`, is used, gone, expired at `now`, or
+        that pool already holds `max_attempts`."""
+        ...
+
+    def refund(self, record: CodeRecord, *, holder: bool) -> None:
+        """Take back the try (in the holder's pool or the others') of a right code whose action
+        was refused for another reason (a taken ID), if the code is still the one `record`
+        holds."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +82,8 @@ CodeMail = Callable[[str, int], tuple[str, str, str]]
 
 
 class Unread:
-    """`issue_code(previous=UNREAD)`: the caller has not read the stored code; issue_code does."""
+    """`CodeService.issue(previous=UNREAD)`: the caller has not read the stored code; issue
+    does."""
 
 
 UNREAD = Unread()
@@ -81,7 +110,7 @@ def _throttle(previous: CodeRecord | None, now: int, policy: CodePolicy) -> list
         )
     if len(sends) >= policy.max_per_hour:
         wait = sends[0] + HOUR - now
-        minutes = math.ceil(wait / 60)
+        minutes = minutes_up(wait)
         raise errors.TooManyRequests(
             "Se alcanzó el máximo de códigos por hora para este correo electrónico. "
             f"Intente nuevamente en {minutes} minutos.",
@@ -90,80 +119,8 @@ def _throttle(previous: CodeRecord | None, now: int, policy: CodePolicy) -> list
     return sends
 
 
-def issue_code(
-    *,
-    email: str,
-    email_key: str,
-    purpose: str,
-    codes: CodeStore,
-    mailer: Mailer,
-    clock: Clock,
-    key: bytes,
-    policy: CodePolicy,
-    render: CodeMail,
-    requester: str = "",
-    previous: CodeRecord | Unread | None = UNREAD,
-    sent_to: str = "",
-) -> CodeIssued:
-    """Store a fresh code (replacing any previous one), then mail it.
-
-    If the mail fails the stored item is put back without a usable code and without this send
-    in its history, so nothing usable is left and an immediate retry is not throttled.
-    `previous` is the stored code when the caller already read it (`CodeStore.get_with_owner`),
-    so that it is not read twice. `sent_to` is the exact address key when `email_key` is its
-    mailbox (R-HARD-3).
-    """
-    now = int(clock())
-    if isinstance(previous, Unread):
-        previous = codes.get(email_key, purpose)
-    sends = _throttle(previous, now, policy)
-    code = tokens.new_security_code()
-    record = CodeRecord(
-        email_key=email_key,
-        purpose=purpose,
-        code_hash=code_hash(key, email_key, purpose, code),
-        expires_at=now + policy.ttl_seconds,
-        attempts=0,
-        sends=[*sends, now],
-        used=False,
-        revision=previous.revision if previous else 0,
-        requester=requester,
-        sent_to=sent_to,
-    )
-    try:
-        stored = codes.put(record)
-    except StaleCode:
-        raise errors.TooManyRequests(
-            "Ya se está enviando un código a este correo. Espere un momento.",
-            retry_after=policy.resend_seconds,
-        ) from None
-    subject, text, html = render(code, math.ceil(policy.ttl_seconds / 60))
-    try:
-        mailer.send(email, subject, text, html)
-    except errors.MailUnavailable:
-        codes.put(replace(stored, code_hash=None, sends=sends))
-        raise
-    return CodeIssued(policy.ttl_seconds, policy.resend_seconds)
-
-
-class CodeDeps(Protocol):
-    """What issuing and checking a code take from a use case's dependencies (RegistrationDeps,
-    AccountDeps, RecoveryDeps all have it). Read-only, as those frozen dataclasses are."""
-
-    @property
-    def codes(self) -> CodeStore: ...
-    @property
-    def mailer(self) -> Mailer: ...
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def hash_key(self) -> bytes: ...
-    @property
-    def code_policy(self) -> CodePolicy: ...
-
-
 def _refusal(
-    record: CodeRecord | None, sent_to: str, holder: bool, now: float, policy: CodePolicy
+    record: CodeRecord | None, sent_to: str, holder: bool, now: int, policy: CodePolicy
 ) -> None:
     """The checks R-REG-11 lists, in the order the portal reports them, on a code as found.
     A code mailed to another address of the mailbox (`ana+1@`) was never requested for this
@@ -182,79 +139,129 @@ def _refusal(
         raise errors.SecurityCodeExpired()
 
 
-def check_code(
-    *,
-    email_key: str,
-    sent_to: str,
-    purpose: str,
-    given: str,
-    origin: Origin,
-    codes: CodeStore,
-    clock: Clock,
-    key: bytes,
-    policy: CodePolicy,
-) -> CodeRecord:
-    """The code of mailbox `email_key`, when it was mailed to `sent_to` and `given` is it;
-    counts the try first (R-HARD-1, R-HARD-4)."""
-    now = int(clock())
-    if not given:
-        record = codes.get(email_key, purpose)
-        if record is None or record.sent_to != sent_to:
-            raise errors.SecurityCodeNotRequested()
-        raise errors.SecurityCodeRequired()
-    source = requester_of(key, origin)
-    tried = codes.count_try(email_key, sent_to, purpose, source, now, policy.max_attempts)
-    record = tried.record
-    holder = record is None or record.requester in ("", source)
-    if not tried.counted:
-        _refusal(record, sent_to, holder, now, policy)
-        # Nothing above refused it, yet the write did: it changed meanwhile.
-        raise errors.SecurityCodeInvalid(GONE_MEANWHILE)
-    assert record is not None
-    expected = code_hash(key, record.email_key, record.purpose, given)
-    if tokens.same_hash(expected, record.code_hash or ""):
-        return record
-    tries = record.attempts if holder else record.foreign_attempts
-    if tries >= policy.max_attempts:
-        raise errors.SecurityCodeLocked()
-    raise errors.SecurityCodeInvalid()
+@dataclass(frozen=True)
+class CodeService:
+    """Issues and checks the codes of every purpose against one store, mailer, clock, key and
+    policy: the one object a use case calls for a code."""
 
+    store: CodeStore
+    mailer: Mailer
+    clock: Clock
+    key: bytes
+    policy: CodePolicy
 
-def check_code_with(
-    deps: CodeDeps,
-    email: str,
-    purpose: str,
-    given: str,
-    origin: Origin,
-    *,
-    mailbox: str | None = None,
-) -> CodeRecord:
-    """`check_code` of the code mailed to `email` (kept under its mailbox, or under `mailbox`
-    when the caller keys it otherwise), against the store, clock, key and policy of `deps`."""
-    return check_code(
-        email_key=mailbox if mailbox is not None else fields.mailbox_key(email),
-        sent_to=fields.email_key(email) if "@" in email else email,
-        purpose=purpose,
-        given=given,
-        origin=origin,
-        codes=deps.codes,
-        clock=deps.clock,
-        key=deps.hash_key,
-        policy=deps.code_policy,
-    )
+    def previous_and_holder(self, email: str, purpose: str) -> tuple[CodeRecord | None, str | None]:
+        """The mailbox's previous code for `purpose` and who holds the address's claim, in one
+        read: a code request checks that the address is free (R-REG-10) and throttles on the
+        code's send history (R-REG-11). The code item is the mailbox's, so `ana+1@` and `ana@`
+        share one budget; the claim is the exact address's (R-HARD-3)."""
+        return self.store.get_with_owner(
+            fields.mailbox_key(email), purpose, email_claim(fields.email_key(email))
+        )
 
+    def issue(
+        self,
+        email: str,
+        purpose: str,
+        origin: Origin,
+        *,
+        previous: CodeRecord | Unread | None = UNREAD,
+        mailbox: str | None = None,
+        sent_to: str | None = None,
+        render: CodeMail = messages.security_code,
+    ) -> CodeIssued:
+        """Store a fresh code for `email` (replacing any previous one), then mail it; by default
+        the «CÓDIGO DE SEGURIDAD» mail that proves an address is the person's (R-REG-10,
+        R-MOD-6).
 
-def is_holder(deps: CodeDeps, record: CodeRecord, origin: Origin) -> bool:
-    return record.requester in ("", requester_of(deps.hash_key, origin))
+        The code is kept under `mailbox` (default: the address's mailbox) and records the exact
+        address key it went to, `sent_to` (R-HARD-3). `previous` is the stored code when the
+        caller already read it, so that it is not read twice. If the mail fails the item is put
+        back without a usable code and without this send in its history, so nothing usable is
+        left and an immediate retry is not throttled.
+        """
+        policy = self.policy
+        email_key = mailbox if mailbox is not None else fields.mailbox_key(email)
+        now = int(self.clock())
+        if isinstance(previous, Unread):
+            previous = self.store.get(email_key, purpose)
+        sends = _throttle(previous, now, policy)
+        code = tokens.new_security_code()
+        record = CodeRecord(
+            email_key=email_key,
+            purpose=purpose,
+            code_hash=code_hash(self.key, email_key, purpose, code),
+            expires_at=now + policy.ttl_seconds,
+            attempts=0,
+            sends=[*sends, now],
+            used=False,
+            revision=previous.revision if previous else 0,
+            requester=requester_of(self.key, origin),
+            sent_to=sent_to if sent_to is not None else fields.email_key(email),
+        )
+        try:
+            stored = self.store.put(record)
+        except StaleCode:
+            raise errors.TooManyRequests(
+                "Ya se está enviando un código a este correo. Espere un momento.",
+                retry_after=policy.resend_seconds,
+            ) from None
+        subject, text, html = render(code, minutes_up(policy.ttl_seconds))
+        try:
+            self.mailer.send(email, subject, text, html)
+        except errors.MailUnavailable:
+            self.store.put(replace(stored, code_hash=None, sends=sends))
+            raise
+        return CodeIssued(policy.ttl_seconds, policy.resend_seconds)
 
+    def check(
+        self,
+        email: str,
+        purpose: str,
+        given: str,
+        origin: Origin,
+        *,
+        mailbox: str | None = None,
+    ) -> CodeRecord:
+        """The code mailed to `email` (kept under its mailbox, or under `mailbox` when the
+        caller keys it otherwise), when `given` is it; counts the try first (R-HARD-1,
+        R-HARD-4)."""
+        policy = self.policy
+        email_key = mailbox if mailbox is not None else fields.mailbox_key(email)
+        sent_to = fields.email_key(email) if "@" in email else email
+        now = int(self.clock())
+        if not given:
+            found = self.store.get(email_key, purpose)
+            if found is None or found.sent_to != sent_to:
+                raise errors.SecurityCodeNotRequested()
+            raise errors.SecurityCodeRequired()
+        source = requester_of(self.key, origin)
+        tried = self.store.count_try(email_key, sent_to, purpose, source, now, policy.max_attempts)
+        record = tried.record
+        holder = record is None or record.requester in ("", source)
+        if not tried.counted:
+            _refusal(record, sent_to, holder, now, policy)
+            # Nothing above refused it, yet the write did: it changed meanwhile.
+            raise errors.SecurityCodeInvalid(errors.GONE_MEANWHILE)
+        assert record is not None
+        expected = code_hash(self.key, record.email_key, record.purpose, given)
+        if tokens.same_hash(expected, record.code_hash or ""):
+            return record
+        tries = record.attempts if holder else record.foreign_attempts
+        if tries >= policy.max_attempts:
+            raise errors.SecurityCodeLocked()
+        raise errors.SecurityCodeInvalid()
 
-@contextmanager
-def refunded_on_refusal(deps: CodeDeps, record: CodeRecord, origin: Origin) -> Iterator[None]:
-    """A right code whose action is then refused for another reason (the ID was taken, the
-    account changed) gets its try back: the person fixes the form and sends the same code."""
-    try:
-        yield
-    except errors.ApiError as error:
-        if not isinstance(error, errors.SecurityCodeInvalid):
-            deps.codes.refund(record, holder=is_holder(deps, record, origin))
-        raise
+    def is_holder(self, record: CodeRecord, origin: Origin) -> bool:
+        return record.requester in ("", requester_of(self.key, origin))
+
+    @contextmanager
+    def refunded_on_refusal(self, record: CodeRecord, origin: Origin) -> Iterator[None]:
+        """A right code whose action is then refused for another reason (the ID was taken, the
+        account changed) gets its try back: the person fixes the form and sends the same code."""
+        try:
+            yield
+        except errors.ApiError as error:
+            if not isinstance(error, errors.SecurityCodeInvalid):
+                self.store.refund(record, holder=self.is_holder(record, origin))
+            raise

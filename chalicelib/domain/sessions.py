@@ -1,36 +1,30 @@
 """Log-in, the session check every authenticated route goes through, and log-out (R-AUTH-1 … 4).
 
-Design
-- A token is ``<user_id>.<256 random bits, URL-safe>``. Only its keyed hash is stored, as the key
-  of the session item, with the user ID, the user's ``session_epoch`` at log-in, ``created_at``,
-  ``last_seen`` and ``expires_at`` (the table's TTL attribute, which DynamoDB applies lazily: the
-  code checks the times itself).
-- Carrying the user ID in the token lets one BatchGetItem read the session *and* the user
-  together: an authenticated request costs one DynamoDB call, plus one UpdateItem at most once a
-  minute to move ``last_seen`` forward (so the idle timeout is honoured to within that minute).
-- Changing the password or deactivating bumps ``users.session_epoch``: every session carrying an
-  older epoch stops working at once, with no scan of the sessions table (R-AUTH-4).
+A token is ``<user_id>.<256 random bits>``; only its keyed hash is stored. A password change or
+a deactivation moves ``session_epoch`` on, which ends every older session at once (R-AUTH-4).
+Design notes: docs/architecture-notes.md, "Sessions".
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from chalicelib.domain import errors, passwords, tokens
+from chalicelib.domain.clock import HOUR, MINUTE, Clock, iso
 from chalicelib.domain.fields import check_user_id, normalise_user_id
 from chalicelib.domain.lockout import PasswordGate
-from chalicelib.domain.ports import (
+from chalicelib.domain.records import (
     STATUS_ACTIVE,
     AuditEvent,
-    Clock,
+    Caller,
+    LoginState,
     Origin,
     Session,
-    SessionOpener,
-    SessionStore,
     User,
+    audit,
 )
-from chalicelib.domain.registration import iso
 
 TOKEN_BYTES = 32
 # The user-ID part follows R-REG-1's shape; the secret is token_urlsafe(32): 43 characters.
@@ -40,10 +34,40 @@ IDLE_MESSAGE = "Su sesión se cerró por inactividad. Ingrese nuevamente."
 ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
 
 
+class SessionStore(Protocol):
+    def load(self, token_hash: str, user_id: str) -> tuple[Session | None, User | None]:
+        """The session and its user, in one read."""
+        ...
+
+    def touch(self, session: Session) -> bool:
+        """Store the session's new last_seen/expires_at; False when it no longer exists."""
+        ...
+
+    def delete(self, token_hash: str) -> None: ...
+
+
+class SessionOpener(Protocol):
+    """What log-in writes (the account store has it)."""
+
+    def open_session(
+        self,
+        session: Session,
+        audit: AuditEvent,
+        *,
+        before: LoginState,
+        after: LoginState,
+        rehash: tuple[str, str] | None = None,
+    ) -> bool:
+        """Store the session and its audit item, replace the lock-out state `before` by `after`
+        and the password hash (old, new) when asked, in one write; False (nothing written) when
+        the stored state or hash is no longer the one read."""
+        ...
+
+
 @dataclass(frozen=True)
 class SessionPolicy:
-    idle_seconds: int = 30 * 60
-    absolute_seconds: int = 8 * 3600
+    idle_seconds: int = 30 * MINUTE
+    absolute_seconds: int = 8 * HOUR
     # last_seen is written at most this often, not on every request.
     touch_every_seconds: int = 60
 
@@ -63,15 +87,6 @@ class NewSession:
     token: str
     expires_at: str
     idle_timeout_seconds: int
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The authenticated user of a request, from the one read the session check made."""
-
-    user: User
-    session: Session
-    origin: Origin
 
 
 def token_hash(key: bytes, token: str) -> str:
@@ -104,7 +119,7 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     if user.status != STATUS_ACTIVE:
         deps.gate.succeed(attempt)
         raise errors.AccountDeactivated()
-    # An undone e-mail change (issue 8): the password may be the intruder's; also told only
+    # An undone e-mail change (R-HARD-9): the password may be the intruder's; also told only
     # after the right one.
     if user.must_recover_password:
         deps.gate.succeed(attempt)
@@ -123,14 +138,12 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     rehash = None
     if passwords.needs_rehash(user.password_hash):
         rehash = (user.password_hash, passwords.hash_password(password))
-    audit = AuditEvent(
-        user.user_id, "LOGGED_IN", iso(now), origin.source_ip, user_agent=origin.user_agent
-    )
+    event = audit(user.user_id, "LOGGED_IN", now, origin)
     # One write: the session, its audit item and the attempt taken back (R-AUTH-1, R-HARD-1).
     deps.gate.succeed(
         attempt,
         lambda before, after: deps.accounts.open_session(
-            session, audit, before=before, after=after, rehash=rehash
+            session, event, before=before, after=after, rehash=rehash
         ),
     )
     return NewSession(

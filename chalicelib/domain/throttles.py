@@ -1,41 +1,33 @@
-"""Throttles per source address (issue 6; R-REG-11 "so that the service cannot be used to flood
-someone's mailbox", and the availability checks' enumeration).
-
-The per-address code throttle (security_codes.py) and the per-ID log-in lock-out (lockout.py)
-limit what can be done *to* one mailbox or one account. These limit what one *source address*
-can do across all of them: how many security codes it can have mailed (to any address) and how
-many availability checks it can make (the checks tell whether an ID, document or e-mail is
-registered, which is inherent to the seed's «Comprobar disponibilidad»; SECURITY.md).
-
-Each limit is a fixed window counted with one atomic increment of one item (`RateCounter.hit`),
-so a request costs exactly one extra write and two concurrent requests cannot both read a stale
-count. A fixed window lets a client spend a full window's allowance on each side of a window
-boundary (at most twice the limit in a short burst); the limits are set with that in mind.
-
-The source address is kept only as a keyed hash (a leaked table backup tells nothing), and the
-item expires with its window (TTL). `RATE_LIMITS_PER_IP=off` removes these checks, and their
-DynamoDB call, entirely: a load test from one address would otherwise trip them.
-"""
+"""Throttles per source address (R-REG-11 "so that the service cannot be used to flood
+someone's mailbox", and the availability checks' enumeration): how many codes one source can have
+mailed and how many availability checks it can make, each a fixed window counted with one atomic
+increment (docs/architecture-notes.md, "Throttles per source address")."""
 
 from __future__ import annotations
 
 import ipaddress
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from chalicelib.domain import errors, tokens
-from chalicelib.domain.ports import Clock, RateCounter
+from chalicelib.domain.clock import Clock, minutes_up
 
 # The kinds of request limited per source address.
 CODE_REQUESTS = "CODE_IP"
 AVAILABILITY_CHECKS = "AVAILABILITY_IP"
 
-MINUTE = 60
-HOUR = 3600
 # A counter item outlives its window a little, so a clock slightly behind DynamoDB's TTL
 # sweeper never sees a window's count vanish while the window is still open.
 EXPIRY_MARGIN_SECONDS = 60
+
+
+class RateCounter(Protocol):
+    """Fixed-window counters for the per-source-address throttles and the notice caps."""
+
+    def hit(self, key: str, expires_at: int) -> int:
+        """Add one to counter `key` (absent counts as 0) in one atomic write; the new count."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -47,7 +39,7 @@ class Limit:
 def _wait_text(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} segundos"
-    return f"{math.ceil(seconds / 60)} minutos"
+    return f"{minutes_up(seconds)} minutos"
 
 
 MESSAGES = {

@@ -30,3 +30,8 @@ def keyed_hash(key: bytes, *parts: str) -> str:
 
 def same_hash(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def undo_token_hash(key: bytes, token: str) -> str:
+    """The only form in which an e-mail change's undo link token is stored (R-HARD-9)."""
+    return keyed_hash(key, "email-undo", token)

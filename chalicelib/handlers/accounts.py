@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import account_forms, accounts, forms
-from chalicelib.domain.sessions import Caller
+from chalicelib.domain.records import Caller
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.http import code_issued, json_body, json_response, route
 from chalicelib.handlers.throttles import read_then_limit

@@ -17,7 +17,7 @@ from chalice.app import Request, Response
 from chalicelib import logs
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, sessions
-from chalicelib.domain.ports import USER_AGENT_MAX, Origin
+from chalicelib.domain.records import USER_AGENT_MAX, Caller, Origin
 from chalicelib.domain.security_codes import CodeIssued
 from chalicelib.wiring import services
 
@@ -44,7 +44,7 @@ def _from_dependency(exc: Exception) -> bool:
     return type(exc).__module__.split(".")[0] in {"botocore", "boto3", "pynamodb", "urllib3"}
 
 
-def caller(request: Request) -> sessions.Caller:
+def caller(request: Request) -> Caller:
     """The session check (R-AUTH-1): one DynamoDB call for session and user together."""
     return sessions.authenticate(services().sessions(), bearer_token(request), origin(request))
 

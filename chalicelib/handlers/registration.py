@@ -9,8 +9,8 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import forms, registration, reserved_ids
+from chalicelib.domain.claims import ClaimStore
 from chalicelib.domain.forms import Problems
-from chalicelib.domain.ports import ClaimStore
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.http import code_issued, json_body, json_response, origin, route
 from chalicelib.handlers.throttles import limit_source, read_checked, read_then_limit

@@ -6,7 +6,8 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import account_forms, sessions
-from chalicelib.domain.sessions import Caller, NewSession
+from chalicelib.domain.records import Caller
+from chalicelib.domain.sessions import NewSession
 from chalicelib.handlers.http import (
     answered_no_sooner_than,
     json_body,

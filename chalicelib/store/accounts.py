@@ -13,10 +13,11 @@ from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.condition import Condition, size
 
 from chalicelib.domain import errors
-from chalicelib.domain.accounts import CONFIRMED_MEANWHILE
+from chalicelib.domain.claims import document_claim, email_claim
+from chalicelib.domain.errors import CONFIRMED_MEANWHILE, GONE_MEANWHILE
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import Counted, login_state
-from chalicelib.domain.ports import (
+from chalicelib.domain.records import (
     STATUS_ACTIVE,
     STATUS_DEACTIVATED,
     AccountChange,
@@ -25,10 +26,7 @@ from chalicelib.domain.ports import (
     LoginState,
     Session,
     User,
-    document_claim,
-    email_claim,
 )
-from chalicelib.domain.security_codes import GONE_MEANWHILE
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
 from chalicelib.store.codes import code_consumption
@@ -38,7 +36,7 @@ from chalicelib.store.models import DAY, LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
 from chalicelib.store.transactions import claim_release, labelled_write, move_claim
 from chalicelib.store.undo import links_value, undo_model
-from chalicelib.store.users import new_password_actions, to_user
+from chalicelib.store.users import to_user
 
 log = logging.getLogger(__name__)
 
@@ -222,10 +220,8 @@ class DynamoAccountStore:
         for name, value in change.values.items():
             attribute = getattr(UserModel, name)
             user_actions.append(attribute.remove() if value is None else attribute.set(value))
-        if change.password_hash is not None and change.session_epoch is not None:
-            user_actions += new_password_actions(
-                change.password_hash, UserModel.session_epoch.set(change.session_epoch)
-            )
+        for name, value in change.password_writes().items():
+            user_actions.append(getattr(UserModel, name).set(value))
         condition = (UserModel.version == change.version) & (UserModel.status == STATUS_ACTIVE)
         if change.login is not None:
             condition = condition & _no_lock_since(change.login)

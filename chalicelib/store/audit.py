@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from chalicelib.domain.ports import USER_AGENT_MAX, AuditEvent
+from chalicelib.domain.records import USER_AGENT_MAX, AuditEvent
 from chalicelib.store.models import AuditModel
 
 

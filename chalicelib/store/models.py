@@ -62,7 +62,7 @@ class UndoVoidMap(MapAttribute[str, Any]):
 
 
 class UndoLinkMap(MapAttribute[str, Any]):
-    """An undo link that may still be used (R-HARD-9): chalicelib.domain.ports.UndoLink."""
+    """An undo link that may still be used (R-HARD-9): chalicelib.domain.records.UndoLink."""
 
     version = NumberAttribute()
     expires_at = NumberAttribute()

@@ -8,7 +8,14 @@ import logging
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.domain import errors
-from chalicelib.domain.ports import (
+from chalicelib.domain.claims import email_claim
+from chalicelib.domain.errors import (
+    ACCOUNT_CHANGED_MEANWHILE,
+    CODE_NO_LONGER_VALID,
+    EMAIL_TAKEN_MEANWHILE,
+    GONE_MEANWHILE,
+)
+from chalicelib.domain.records import (
     STATUS_ACTIVE,
     AuditEvent,
     EmailRestore,
@@ -16,13 +23,6 @@ from chalicelib.domain.ports import (
     PasswordReset,
     UndoVoid,
     User,
-    email_claim,
-)
-from chalicelib.domain.recovery import (
-    ACCOUNT_CHANGED_MEANWHILE,
-    CODE_NO_LONGER_VALID,
-    CODE_USED,
-    EMAIL_TAKEN_MEANWHILE,
 )
 from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
@@ -53,7 +53,7 @@ class DynamoRecoveryStore:
         def refused(failed: set[str]) -> errors.ApiError:
             if "user" in failed:
                 return self._reset_refused(reset.user_id)
-            return errors.SecurityCodeInvalid(CODE_USED)
+            return errors.SecurityCodeInvalid(GONE_MEANWHILE)
 
         with labelled_write(refused) as tx:
             tx.update(

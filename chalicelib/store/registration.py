@@ -5,16 +5,10 @@ e-mail address."""
 from __future__ import annotations
 
 from chalicelib.domain import errors
+from chalicelib.domain.claims import document_claim, email_claim, user_id_claim
+from chalicelib.domain.errors import GONE_MEANWHILE
 from chalicelib.domain.fields import email_key
-from chalicelib.domain.ports import (
-    AuditEvent,
-    CodeRecord,
-    User,
-    document_claim,
-    email_claim,
-    user_id_claim,
-)
-from chalicelib.domain.security_codes import GONE_MEANWHILE
+from chalicelib.domain.records import AuditEvent, CodeRecord, User
 from chalicelib.store.audit import audit_item
 from chalicelib.store.codes import code_consumption
 from chalicelib.store.models import ClaimModel, UserModel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.domain.ports import Session, User
+from chalicelib.domain.records import Session, User
 from chalicelib.store.batch import batch_get
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import SessionModel, UserModel

@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.ports import EmailUndo, UndoLink, UndoVoid
+from chalicelib.domain.records import EmailUndo, UndoLink, UndoVoid
 from chalicelib.store.models import DAY, EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
 
 # An expired link is kept this long past its expiry, so it answers 410 (expired) rather than

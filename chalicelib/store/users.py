@@ -7,7 +7,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.domain.ports import User
+from chalicelib.domain.records import User
 from chalicelib.store.models import UserModel
 from chalicelib.store.undo import confirmed_through, links_of
 

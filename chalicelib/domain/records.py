@@ -1,33 +1,19 @@
-"""What the domain needs from the outside world, and the records it exchanges with it.
-
-The adapters in chalicelib/store and chalicelib/mail implement these; unit tests hand in small
-in-memory stand-ins. A clock is a plain callable returning epoch seconds so that tests can move
-time (the 15-minute code expiry) without sleeping.
-"""
+"""The records the domain exchanges with the store: accounts, codes, sessions, audit events and
+the changes written in one transaction each (R-MOD-7)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-Clock = Callable[[], float]
+from chalicelib.domain.clock import iso
 
 PURPOSE_REGISTRATION = "REGISTRATION"
 PURPOSE_EMAIL_CHANGE = "EMAIL_CHANGE"
 PURPOSE_PASSWORD_RECOVERY = "PASSWORD_RECOVERY"
 
-
-def user_id_claim(user_id: str) -> str:
-    return f"USERID#{user_id}"
-
-
-def document_claim(document_type: str, number: str) -> str:
-    return f"DOC#{document_type}#{number}"
-
-
-def email_claim(email_key: str) -> str:
-    return f"EMAIL#{email_key}"
+STATUS_ACTIVE = "ACTIVE"
+STATUS_DEACTIVATED = "DEACTIVATED"
 
 
 @dataclass
@@ -107,20 +93,24 @@ class User:
     email_undo_confirmed_through: int = 0
 
 
-# The editable part of a profile (R-MOD-5), in the form's order: what registration reads into a
-# `forms.Contact` and a save may change; their names go to the audit trail (R-MOD-8).
-CONTACT_FIELDS = (
-    "name",
-    "country",
-    "province",
-    "city",
-    "address",
-    "phone1",
-    "phone2",
-    "mobile_operator",
-    "mobile",
-    "fax",
-)
+@dataclass(frozen=True)
+class Contact:
+    """The editable part of a profile (R-REG-3, R-REG-5 … R-REG-9, R-MOD-5), in the form's order:
+    what registration reads and a save may change; their names go to the audit trail (R-MOD-8)."""
+
+    name: str
+    country: str
+    province: str | None
+    city: str | None
+    address: str
+    phone1: str
+    phone2: str | None
+    mobile_operator: str | None
+    mobile: str | None
+    fax: str | None
+
+
+CONTACT_FIELDS = tuple(f.name for f in fields(Contact))
 
 # What GET /v1/account shows (R-MOD-1, api.md), in api.md's order.
 PROFILE_FIELDS = (
@@ -148,78 +138,25 @@ class AuditEvent:
     user_agent: str = ""
 
 
-class CodeStore(Protocol):
-    def get(self, email_key: str, purpose: str) -> CodeRecord | None: ...
-
-    def get_with_owner(
-        self, email_key: str, purpose: str, claim: str
-    ) -> tuple[CodeRecord | None, str | None]:
-        """`get`, and the owner of `claim` (None if free), in one read: a code request needs
-        both, and one DynamoDB call costs less time and CPU than two (make bench)."""
-        ...
-
-    def put(self, record: CodeRecord) -> CodeRecord:
-        """Write `record` if the stored item is still at `record.revision`; else StaleCode."""
-        ...
-
-    def count_try(
-        self,
-        email_key: str,
-        sent_to: str,
-        purpose: str,
-        requester: str,
-        now: int,
-        max_attempts: int,
-    ) -> CodeTry:
-        """In one conditional write that also reads the code: one more try in the pool of
-        `requester` (the holder's if it requested the code, else everyone else's), unless the
-        code was mailed to another address than `sent_to`, is used, gone, expired at `now`, or
-        that pool already holds `max_attempts`."""
-        ...
-
-    def refund(self, record: CodeRecord, *, holder: bool) -> None:
-        """Take back the try (in the holder's pool or the others') of a right code whose action
-        was refused for another reason (a taken ID), if the code is still the one `record`
-        holds."""
-        ...
-
-
-class ClaimStore(Protocol):
-    def owner(self, claim: str) -> str | None: ...
-
-
-class Registrar(Protocol):
-    def register(self, user: User, code: CodeRecord, audit: AuditEvent) -> None:
-        """Write user, claims and audit and consume the code in one transaction.
-
-        Raises UserIdTaken / DocumentTaken / EmailTaken for the claim that lost, or
-        SecurityCodeInvalid when the code was consumed or replaced meanwhile.
-        """
-        ...
-
-
-class Mailer(Protocol):
-    def send(self, to: str, subject: str, text: str, html: str) -> None:
-        """Raises MailUnavailable when the mail service refuses or fails."""
-        ...
-
-
-class StaleCode(Exception):
-    """The stored code changed between read and write (a concurrent request won)."""
-
-
-class RateCounter(Protocol):
-    """Fixed-window counters for the per-source-address throttles (domain/throttles.py)."""
-
-    def hit(self, key: str, expires_at: int) -> int:
-        """Add one to counter `key` (absent counts as 0) in one atomic write; the new count."""
-        ...
-
-
-# Accounts and sessions (R-AUTH-*, R-MOD-*, R-DEL-*) -------------------------------------------
-
-STATUS_ACTIVE = "ACTIVE"
-STATUS_DEACTIVATED = "DEACTIVATED"
+def audit(
+    user_id: str,
+    event: str,
+    now: float,
+    origin: Origin,
+    *,
+    fields: tuple[str, ...] = (),
+    detail: str = "",
+) -> AuditEvent:
+    """An audit item (R-MOD-8): who, what, when, and from where the request came."""
+    return AuditEvent(
+        user_id,
+        event,
+        iso(now),
+        origin.source_ip,
+        fields=fields,
+        detail=detail,
+        user_agent=origin.user_agent,
+    )
 
 
 # The longest user agent an Origin keeps (the audit trail, R-MOD-8).
@@ -255,6 +192,15 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Caller:
+    """The authenticated user of a request, from the one read the session check made."""
+
+    user: User
+    session: Session
+    origin: Origin
+
+
+@dataclass(frozen=True)
 class EmailMove:
     """The EMAIL claim moving from the old address to the new one (R-MOD-6)."""
 
@@ -265,10 +211,10 @@ class EmailMove:
 
 @dataclass(frozen=True)
 class EmailUndo:
-    """The one-time link mailed to the old address after an e-mail change (issue 8).
+    """The one-time link mailed to the old address after an e-mail change (R-HARD-9).
 
     Only the token's keyed hash is stored. `version` is the account version the change produced,
-    which orders the links of one account (see chalicelib/domain/recovery.py).
+    which orders the links of one account (docs/architecture-notes.md).
     """
 
     token_hash: str
@@ -288,6 +234,16 @@ class UndoLink:
     version: int
     expires_at: int
     old_email: str
+
+
+def pending_links(user: User, now: int) -> tuple[UndoLink, ...]:
+    """The account's undo links that still work: not expired, not confirmed away. Used links and
+    those an undo voided leave the list in the undo's own write."""
+    return tuple(
+        link
+        for link in user.email_undo_links
+        if link.expires_at > now and link.version > user.email_undo_confirmed_through
+    )
 
 
 @dataclass(frozen=True)
@@ -315,7 +271,7 @@ class AccountChange:
     # The session that made the change stays valid when the epoch moves (token hash).
     keep_session: str | None = None
     email: EmailMove | None = None
-    # The one-time link to undo `email`, stored in the same transaction (issue 8).
+    # The one-time link to undo `email`, stored in the same transaction (R-HARD-9).
     undo: EmailUndo | None = None
     # With a password change: the lock-out state its attempt was counted against. The save
     # clears the run of failures, conditional on no lock set since (R-HARD-1).
@@ -323,56 +279,18 @@ class AccountChange:
     # The account's list of pending undo links after this change (R-HARD-9); None: unchanged.
     undo_links: tuple[UndoLink, ...] | None = None
 
-
-class SessionStore(Protocol):
-    def load(self, token_hash: str, user_id: str) -> tuple[Session | None, User | None]:
-        """The session and its user, in one read."""
-        ...
-
-    def touch(self, session: Session) -> bool:
-        """Store the session's new last_seen/expires_at; False when it no longer exists."""
-        ...
-
-    def delete(self, token_hash: str) -> None: ...
-
-
-class SessionOpener(Protocol):
-    """What log-in writes (sessions.SessionDeps); AccountStore has it too."""
-
-    def open_session(
-        self,
-        session: Session,
-        audit: AuditEvent,
-        *,
-        before: LoginState,
-        after: LoginState,
-        rehash: tuple[str, str] | None = None,
-    ) -> bool:
-        """Store the session and its audit item, replace the lock-out state `before` by `after`
-        and the password hash (old, new) when asked, in one write; False (nothing written) when
-        the stored state or hash is no longer the one read."""
-        ...
-
-
-class AccountStore(SessionOpener, Protocol):
-    def change(self, change: AccountChange) -> None:
-        """One transaction; StaleUpdate, EmailTaken or SecurityCodeInvalid when refused."""
-        ...
-
-    def deactivate(
-        self, user: User, *, reason: str, at: str, audit: AuditEvent, login: LoginState
-    ) -> None:
-        """Status, claims, sessions and audit in one transaction; StaleUpdate if the account
-        is no longer active, changed since it was read, or was locked since `login`."""
-        ...
-
-    def confirm_email_change(self, confirmation: EmailChangeConfirmation) -> None:
-        """Void every undo link issued up to `confirmation.version` and audit it, in one write;
-        StaleUpdate if the account changed since it was read (R-HARD-9)."""
-        ...
-
-
-# Password recovery and the undo of an e-mail change (issue 8) -----------------------------------
+    def password_writes(self) -> dict[str, Any]:
+        """The user attributes a password change sets: the new hash, the session epoch moved on
+        (every other session ends, R-AUTH-4) and the lock-out cleared (R-HARD-1). The store
+        writes them and the use case applies them to the user it answers with."""
+        if self.password_hash is None or self.session_epoch is None:
+            return {}
+        return {
+            "password_hash": self.password_hash,
+            "session_epoch": self.session_epoch,
+            "failed_logins": [],
+            "locked_until": 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -417,25 +335,3 @@ class EmailRestore:
     # to it meanwhile (R-HARD-9). And the pending links once it and those it voids are gone.
     link_version: int
     undo_links: tuple[UndoLink, ...]
-
-
-class RecoveryStore(Protocol):
-    def user_by_id(self, user_id: str) -> User | None:
-        """One read, whether or not the account exists."""
-        ...
-
-    def reset_password(self, reset: PasswordReset) -> None:
-        """AccountDeactivated, or SecurityCodeInvalid (code used, or the address changed)."""
-        ...
-
-    def load_undo(self, token_hash: str) -> tuple[EmailUndo | None, User | None, list[UndoVoid]]:
-        """The link, its account and the account's voided ranges of links."""
-        ...
-
-    def restore_email(self, restore: EmailRestore) -> None:
-        """StaleUpdate, EmailTaken (the old address is another account's) or LinkUsed."""
-        ...
-
-    def record(self, event: AuditEvent) -> None:
-        """One audit item on its own (a recovery code was requested)."""
-        ...
