@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.ports import CONTACT_FIELDS
-from tests.conftest import last_code, mails_to
-from tests.helpers import bearer, call, new_email_body, post, registration_body, request_code
+from tests.helpers import (
+    bearer,
+    call,
+    last_code,
+    mails_to,
+    new_email_body,
+    post,
+    registration_body,
+    request_code,
+)
 
 
 @dataclass

@@ -20,13 +20,14 @@ from chalice.local import LambdaEventConverter
 from chalicelib.config import get_settings
 from chalicelib.domain import throttles
 from chalicelib.wiring import runtime
-from tests.conftest import ROOT, mails_to
 from tests.helpers import (
     PASSWORD,
+    ROOT,
     aws_calls,
     bearer,
     call,
     log_in,
+    mails_to,
     post,
     register,
     registration_body,

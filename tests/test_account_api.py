@@ -10,23 +10,33 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from chalicelib.domain.ports import CONTACT_FIELDS, PROFILE_FIELDS
-from tests.conftest import last_code, mails_to
+from chalicelib.domain.ports import PROFILE_FIELDS
 from tests.helpers import (
     PASSWORD,
     Answer,
+    account_post,
+    assert_conforms,
+    audit_events,
     aws_calls,
     bearer,
     call,
+    claim_owner,
+    dynamodb,
+    email_change,
+    get_profile,
+    last_code,
     log_in,
+    mails_to,
     new_email_body,
     post,
+    put,
     register,
     registration_body,
     request_code,
     signed_in,
+    update_body,
+    user_item,
 )
-from tests.test_openapi import assert_conforms
 
 NEW_PASSWORD = "Nueva2026clave"
 WRONG = "Otra2026clave"
@@ -34,58 +44,6 @@ NEW_EMAIL = "juan.nuevo@example.com"
 
 
 # Helpers -----------------------------------------------------------------------------------------
-
-
-def dynamodb() -> Any:
-    return boto3.client("dynamodb", region_name="us-east-1")
-
-
-def user_item(user_id: str = "juan.perez1") -> dict[str, Any]:
-    return dynamodb().get_item(
-        TableName=get_settings().users_table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
-    )["Item"]
-
-
-def claim_owner(claim: str) -> str | None:
-    item = (
-        dynamodb()
-        .get_item(
-            TableName=get_settings().claims_table, Key={"claim": {"S": claim}}, ConsistentRead=True
-        )
-        .get("Item")
-    )
-    return item["owner"]["S"] if item else None
-
-
-def audit_events(user_id: str = "juan.perez1") -> list[dict[str, Any]]:
-    items = dynamodb().scan(TableName=get_settings().audit_table)["Items"]
-    return sorted(
-        (i for i in items if i["user_id"]["S"] == user_id), key=lambda i: i["at_event"]["S"]
-    )
-
-
-def events_named(name: str, user_id: str = "juan.perez1") -> list[dict[str, Any]]:
-    return [e for e in audit_events(user_id) if e["event"]["S"] == name]
-
-
-def get_profile(client: Any, token: str) -> Answer:
-    return call(client, "GET", "/v1/account", **bearer(token))
-
-
-def update_body(profile: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """What the modify form sends back unchanged, keeping the e-mail, plus `changes`."""
-    body = {name: profile[name] for name in ("version", *CONTACT_FIELDS)}
-    body["keep_email"] = True
-    body.update(changes)
-    return body
-
-
-def put(client: Any, token: str, body: Any) -> Answer:
-    return call(client, "PUT", "/v1/account", body, **bearer(token))
-
-
-def account_post(client: Any, token: str, path: str, body: Any) -> Answer:
-    return post(client, f"/v1/account/{path}", body, **bearer(token))
 
 
 @pytest.fixture
@@ -98,13 +56,6 @@ def profile(client: Any, token: str) -> dict[str, Any]:
     answer = get_profile(client, token)
     assert answer.status == 200
     return dict(answer.body)
-
-
-def email_change(client: Any, token: str, profile: dict[str, Any], address: str) -> Answer:
-    """Request a code for `address`, read it from the mail, and save the change."""
-    assert account_post(client, token, "security-code", {"email": address}).status == 202
-    body = new_email_body(profile, address, last_code(address))
-    return put(client, token, body)
 
 
 # Profile (R-MOD-1) -------------------------------------------------------------------------------
@@ -226,7 +177,7 @@ def test_a_save_refused_for_one_bad_field_changes_nothing_at_all_r_mod_7(
     assert answer.error["code"] == "VALIDATION_ERROR"
     assert set(answer.error["fields"]) == {"phone1"}
     assert user_item() == before
-    assert events_named("PROFILE_UPDATED") == []
+    assert audit_events("PROFILE_UPDATED") == []
 
 
 def test_every_bad_field_is_reported_at_once_with_registrations_rules_r_mod_5(
@@ -334,7 +285,7 @@ def test_a_name_correction_is_saved_r_mod_3(client: Any, clock: Any) -> None:
     answer = put(client, token, update_body(profile, name="José Pérez"))
     assert answer.status == 200, answer.body
     assert answer.body["name"] == "José Pérez"
-    (event,) = events_named("PROFILE_UPDATED")
+    (event,) = audit_events("PROFILE_UPDATED")
     assert event["fields"]["SS"] == ["name"]
 
 
@@ -483,9 +434,9 @@ def test_a_password_change_keeps_this_session_and_notifies_r_mod_4(
     assert log_in(client, password=NEW_PASSWORD).status == 201
     (notice,) = [m for m in mails_to(profile["email"]) if "contraseña" in m.subject]
     assert NEW_PASSWORD not in notice.body and PASSWORD not in notice.body
-    (event,) = events_named("PASSWORD_CHANGED")
+    (event,) = audit_events("PASSWORD_CHANGED")
     assert event["fields"]["SS"] == ["password"]
-    assert events_named("PROFILE_UPDATED") == []
+    assert audit_events("PROFILE_UPDATED") == []
 
 
 def test_notices_of_one_kind_are_capped_per_address_and_day_r_hard_8(
@@ -515,7 +466,7 @@ def test_notices_of_one_kind_are_capped_per_address_and_day_r_hard_8(
     for n in range(12):
         change(n)
     assert notices() == 10
-    assert len(events_named("PASSWORD_CHANGED")) == 12
+    assert len(audit_events("PASSWORD_CHANGED")) == 12
     clock.advance(24 * 3600)
     session = log_in(client, password=PASSWORD).body["token"]
     change(12)
@@ -678,7 +629,7 @@ def test_an_email_change_end_to_end_moves_the_claim_r_mod_6(
     assert taken.status == 409
     assert taken.error["code"] == "EMAIL_TAKEN"
 
-    (event,) = events_named("EMAIL_CHANGED")
+    (event,) = audit_events("EMAIL_CHANGED")
     assert event["fields"]["SS"] == ["email"]
     # The code is single use.
     profile = get_profile(client, token).body
@@ -893,7 +844,7 @@ def test_deactivation_releases_document_and_email_and_keeps_the_id_r_del_2(
 
     (mail,) = [m for m in mails_to(profile["email"]) if "baja" in m.subject]
     assert "juan.perez1" in mail.body
-    (event,) = events_named("DEACTIVATED")
+    (event,) = audit_events("DEACTIVATED")
     assert event["detail"]["S"] == REASON
 
     # The same person registers a new ID with the same document and e-mail …
@@ -1034,13 +985,6 @@ def test_every_change_is_audited_with_time_address_agent_and_no_secret_r_mod_8(
 
 
 # The document and the implementation agree (api.md) --------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    from tests.test_openapi import DOCUMENT
-
-    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
 
 
 def test_session_and_account_answers_conform_to_the_openapi_document(

@@ -15,7 +15,7 @@ from chalicelib.domain.account_forms import (
     read_login,
     refuse_locked_fields,
 )
-from tests.test_lockout import a_user
+from tests.helpers import a_user
 
 USER = replace(a_user(), password_hash="not-used-here")
 

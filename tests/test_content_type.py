@@ -16,14 +16,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import last_code, mails_to
 from tests.flows import UNDO_LINK
 from tests.helpers import (
     PASSWORD,
     Answer,
     bearer,
     call,
+    last_code,
     log_in,
+    mails_to,
     new_email_body,
     post,
     register,

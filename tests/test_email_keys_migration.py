@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.store.models import AuditModel, ClaimModel, UserModel
-from tests.conftest import ROOT
-from tests.helpers import post, register
+from tests.helpers import ROOT, post, register
 
 IDN = "same@xn--exmple-cua.com"
 

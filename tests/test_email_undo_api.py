@@ -12,19 +12,28 @@ import boto3
 import pytest
 
 from chalicelib.config import get_settings
-from tests.conftest import mails_to
-from tests.helpers import PASSWORD, Answer, log_in, post, register, signed_in
-from tests.test_account_api import (
+from tests.helpers import (
+    DOCUMENT,
+    PASSWORD,
+    Answer,
+    assert_conforms,
+    audit_events,
     claim_owner,
     email_change,
-    events_named,
     get_profile,
+    log_in,
+    mails_to,
+    post,
     put,
+    recovery_code,
+    recovery_mails,
+    register,
+    request_recovery,
+    reset,
+    signed_in,
     update_body,
     user_item,
 )
-from tests.test_openapi import DOCUMENT, assert_conforms
-from tests.test_recovery_api import recovery_code, recovery_mails, request_recovery, reset
 
 UNDO_PATH = "/v1/account/email-change/undo"
 USER = "juan.perez1"
@@ -130,7 +139,7 @@ def test_the_undo_restores_the_old_address_ends_every_session_and_requires_recov
     assert "¿Olvidó su contraseña?" in refused.error["message"]
     assert log_in(client, password="Otra2026clave").error["code"] == "INVALID_CREDENTIALS"
 
-    (event,) = events_named("EMAIL_CHANGE_UNDONE")
+    (event,) = audit_events("EMAIL_CHANGE_UNDONE")
     assert event["fields"]["SS"] == ["email"]
     assert any("restablecido" in m.subject for m in mails_to(OWNER_EMAIL))
     assert any("ya no está asociado" in m.subject for m in mails_to(INTRUDER_EMAIL))

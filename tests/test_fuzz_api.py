@@ -35,8 +35,7 @@ from schemathesis.specs.openapi.checks import (
 from app import app
 from chalicelib.wiring import runtime
 from devstack.api_server import TemplateGateway
-from tests.conftest import STAGE
-from tests.helpers import signed_in
+from tests.helpers import STAGE, signed_in
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,7 @@ from chalicelib import aws
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.wiring import Runtime, _cached_hash_key, runtime
-from tests.conftest import ROOT
-from tests.helpers import post
+from tests.helpers import ROOT, post
 
 PARAMETER = "/ecuapass-dev/hash-key"
 KEY = "k" * 48

@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,8 +19,7 @@ import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import last_code
-from tests.helpers import PASSWORD, registration_body
+from tests.helpers import PASSWORD, audit_events, last_code, registration_body
 from tests.stack import LocalStack, running_local_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local-stack-races")]
@@ -49,7 +47,7 @@ def http_from(source: str = "127.0.0.1") -> requests.Session:
 
 
 def post(stack: LocalStack, path: str, body: Any, source: str = "127.0.0.1") -> requests.Response:
-    return http_from(source).post(f"{stack.api}{path}", json=body, timeout=60)
+    return http_from(source).post(f"{stack.url}{path}", json=body, timeout=60)
 
 
 def burst(stack: LocalStack, path: str, bodies: list[Any], sources: list[str]) -> list[Any]:
@@ -60,7 +58,7 @@ def burst(stack: LocalStack, path: str, bodies: list[Any], sources: list[str]) -
 
     def send(i: int) -> None:
         start.wait()
-        answers[i] = sessions[i].post(f"{stack.api}{path}", json=bodies[i], timeout=120)
+        answers[i] = sessions[i].post(f"{stack.url}{path}", json=bodies[i], timeout=120)
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
     for thread in threads:
@@ -92,19 +90,10 @@ def items(stack: LocalStack, table: str) -> list[dict[str, Any]]:
     return dynamodb.scan(TableName=table)["Items"]
 
 
-def audit_events(stack: LocalStack, user_id: str, event: str) -> int:
-    table = f"ecuapass-local-{'audit'}"
-    return sum(
-        1
-        for item in items(stack, table)
-        if item["user_id"]["S"] == user_id and item["event"]["S"] == event
-    )
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # Per-source limits on, as deployed; the bursts stay under them.
-    with running_local_stack(Path(tmp_path_factory.mktemp("races"))) as running:
+    with running_local_stack(tmp_path_factory.mktemp("races") / "api.log") as running:
         yield running
 
 
@@ -138,7 +127,13 @@ def test_a_parallel_burst_of_guesses_verifies_at_most_five_and_ends_locked_r_har
     # nothing cleared the lock.
     if not seen["201"]:
         assert locked
-    assert audit_events(stack, account["user_id"], "ACCOUNT_LOCKED") == (1 if locked else 0)
+    events = audit_events(
+        "ACCOUNT_LOCKED",
+        user_id=account["user_id"],
+        endpoint_url=stack.moto.url,
+        table="ecuapass-local-audit",
+    )
+    assert len(events) == (1 if locked else 0)
 
 
 def test_a_parallel_burst_on_an_id_nobody_has_locks_the_same_way_r_hard_1(
@@ -164,7 +159,7 @@ def test_parallel_password_checks_count_toward_the_same_lock_out_r_hard_1(
     def check(i: int) -> None:
         start.wait()
         answers[i] = requests.post(
-            f"{stack.api}/v1/account/password-check",
+            f"{stack.url}/v1/account/password-check",
             json={"current_password": WRONG_PASSWORD},
             headers=headers,
             timeout=120,

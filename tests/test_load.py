@@ -29,8 +29,7 @@ import pytest
 import requests
 
 from devstack.moto_server import MotoServer
-from tests.conftest import ROOT, last_code
-from tests.helpers import PASSWORD, registration_body
+from tests.helpers import PASSWORD, ROOT, last_code, registration_body
 from tests.stack import LocalStack, running_local_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("load")]
@@ -48,7 +47,7 @@ TABLES = {
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """moto and the API the way `make run` starts them, with the per-IP limits off."""
-    with running_local_stack(tmp_path, RATE_LIMITS_PER_IP="off") as stack:
+    with running_local_stack(tmp_path / "api.log", RATE_LIMITS_PER_IP="off") as stack:
         yield stack
 
 
@@ -220,7 +219,7 @@ def test_sixteen_clients_register_200_and_make_1000_changes_with_nothing_lost(
 
     def client() -> Client:
         if not hasattr(clients, "client"):
-            clients.client = Client(local_stack.api, record)
+            clients.client = Client(local_stack.url, record)
         return clients.client
 
     with ThreadPoolExecutor(CLIENTS) as pool:

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from devstack.run import local_environment
-from tests.conftest import ROOT
-from tests.stack import LocalApi, local_api
+from tests.helpers import ROOT
+from tests.stack import LocalStack, running_local_stack
 
 MOTO = "http://127.0.0.1:5000"
 WEB = "http://127.0.0.1:8080"
@@ -92,15 +92,15 @@ def test_the_stack_forces_its_stage_tables_emulated_aws_and_links(
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalApi]:
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """One server for the module, started from a shell that sets LOG_LEVEL=WARNING (the local
     stage says INFO)."""
     log = tmp_path_factory.mktemp("local-api") / "api.log"
-    with local_api(log, {"LOG_LEVEL": "WARNING"}) as running:
+    with running_local_stack(log, {"LOG_LEVEL": "WARNING"}) as running:
         yield running
 
 
-def request(api: LocalApi, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+def request(api: LocalStack, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
     address = urlsplit(api.url)
     assert address.hostname is not None
     connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
@@ -112,7 +112,7 @@ def request(api: LocalApi, method: str, path: str) -> tuple[int, dict[str, str],
         connection.close()
 
 
-def raw(api: LocalApi, data: bytes) -> tuple[int, dict[str, str], bytes]:
+def raw(api: LocalStack, data: bytes) -> tuple[int, dict[str, str], bytes]:
     """Bytes on the wire, for what http.client will not send (an authority-form target, a
     malformed request line)."""
     address = urlsplit(api.url)
@@ -145,7 +145,7 @@ ODD_METHODS = ["TRACE", "CONNECT", "PROPFIND", "MKCOL", "LOCK", "BREW", "M-SEARC
 @pytest.mark.parametrize("method", ODD_METHODS)
 @pytest.mark.parametrize("path", ["/v1/no-such-route", "/v1/health", "/v1/account"])
 def test_any_method_is_answered_in_the_api_md_shape_as_deployed(
-    api: LocalApi, method: str, path: str
+    api: LocalStack, method: str, path: str
 ) -> None:
     """As API Gateway does for a method or path it has no route for: 404 NOT_FOUND, in the
     error shape, never http.server's 501 HTML page."""
@@ -155,7 +155,7 @@ def test_any_method_is_answered_in_the_api_md_shape_as_deployed(
     assert headers["Access-Control-Allow-Origin"] == WEB
 
 
-def test_connect_to_a_host_and_port_is_answered_in_the_api_md_shape(api: LocalApi) -> None:
+def test_connect_to_a_host_and_port_is_answered_in_the_api_md_shape(api: LocalStack) -> None:
     status, headers, body = raw(api, b"CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 404
     assert_error_shape(headers, body, "NOT_FOUND")
@@ -172,20 +172,20 @@ def test_connect_to_a_host_and_port_is_answered_in_the_api_md_shape(api: LocalAp
     ],
 )
 def test_a_request_http_server_refuses_itself_is_answered_in_the_api_md_shape(
-    api: LocalApi, line: bytes
+    api: LocalStack, line: bytes
 ) -> None:
     status, headers, body = raw(api, line)
     assert status == 400
     assert_error_shape(headers, body, "VALIDATION_ERROR")
 
 
-def test_the_routes_still_answer(api: LocalApi) -> None:
+def test_the_routes_still_answer(api: LocalStack) -> None:
     status, _, body = request(api, "GET", "/v1/health")
     assert status == 200
     assert json.loads(body) == {"status": "ok"}
 
 
-def test_a_setting_of_the_shell_reaches_the_app_past_chalice_local(api: LocalApi) -> None:
+def test_a_setting_of_the_shell_reaches_the_app_past_chalice_local(api: LocalStack) -> None:
     """`chalice local --stage local` applies the stage's variables over the process's own: with
     LOG_LEVEL=WARNING from the shell, the app writes no INFO access line."""
     request(api, "GET", "/v1/catalogs/provinces")

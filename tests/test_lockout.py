@@ -19,7 +19,7 @@ from chalicelib.domain.lockout import (
 )
 from chalicelib.domain.ports import AuditEvent, LoginState, Origin, Session, User
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
-from tests.conftest import FakeClock
+from tests.helpers import FakeClock, a_user
 
 POLICY = LockoutPolicy(max_failures=5, window_seconds=900, lock_seconds=900)
 ORIGIN = Origin("203.0.113.7", "pytest")
@@ -137,37 +137,6 @@ class MemorySessions:
 
     def delete(self, token_hash: str) -> None:
         self.accounts.sessions.pop(token_hash, None)
-
-
-def a_user(**changes: object) -> User:
-    user = User(
-        user_id="ana.torres",
-        document_type="CEDULA",
-        document_number="1710034065",
-        name="Ana Torres",
-        password_hash=_hash(),
-        country="EC",
-        province="17",
-        city="1701",
-        address="Av. Amazonas 100",
-        phone1="022345678",
-        phone2=None,
-        mobile_operator=None,
-        mobile=None,
-        fax=None,
-        email="ana@example.com",
-        senae_email="ana.torres@correo.aduana.gob.ec",
-    )
-    return replace(user, **changes)  # type: ignore[arg-type]  # fields the test names
-
-
-_HASH: list[str] = []
-
-
-def _hash() -> str:
-    if not _HASH:
-        _HASH.append(passwords.hash_password(PASSWORD))
-    return _HASH[0]
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import pytest
 
 from chalicelib.domain import account_forms, errors, forms, passwords, recovery
 from chalicelib.store.models import UserModel
-from tests.conftest import last_code
 from tests.helpers import (
     PASSWORD,
     bearer,
     call,
+    last_code,
     log_in,
     post,
     register,

@@ -5,28 +5,25 @@ from __future__ import annotations
 
 import inspect
 import json
-from pathlib import Path
 from typing import Any
 
-import pytest
-from openapi_schema_validator import OAS30Validator
-from openapi_schema_validator import validate as validate_schema
 from openapi_spec_validator import validate as validate_spec
 
 from chalicelib.domain import errors
 from tests.helpers import (
+    DOCUMENT,
     PASSWORD,
-    Answer,
+    assert_conforms,
     bearer,
     call,
     post,
     register,
     registration_body,
     request_code,
+    resolve,
     signed_in,
 )
 
-DOCUMENT = Path(__file__).resolve().parent.parent / "chalicelib" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 # Routes that need `Authorization: Bearer` (api.md "Account (authenticated)" and log-out). The
@@ -41,11 +38,6 @@ AUTHENTICATED = {
     ("/v1/account/deactivation", "POST"),
     ("/v1/account/email-change/confirmation", "POST"),
 }
-
-
-@pytest.fixture(scope="module")
-def document() -> dict[str, Any]:
-    return json.loads(DOCUMENT.read_text(encoding="utf-8"))
 
 
 def documented_routes(document: dict[str, Any]) -> set[tuple[str, str]]:
@@ -75,15 +67,6 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
         for method, operation in item.items()
         if method in HTTP_METHODS
     ]
-
-
-def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def test_openapi_document_is_valid_openapi_3(document: dict[str, Any]) -> None:
@@ -203,22 +186,6 @@ def test_openapi_route_serves_the_document_from_the_repo(client: Any) -> None:
 
 
 # The implementation's answers conform to what the document promises -----------------------
-
-
-def assert_conforms(document: dict[str, Any], path: str, method: str, answer: Answer) -> None:
-    operation = document["paths"][path][method.lower()]
-    assert str(answer.status) in operation["responses"], (path, method, answer.status)
-    response = resolve(document, operation["responses"][str(answer.status)])
-    for name in response.get("headers", {}):
-        assert name in answer.headers, (path, method, answer.status, name)
-    if "content" not in response:
-        assert answer.body is None
-        return
-    schema = {
-        **response["content"]["application/json"]["schema"],
-        "components": document["components"],
-    }
-    validate_schema(answer.body, schema, cls=OAS30Validator)
 
 
 def test_catalogue_answers_conform_to_the_document(client: Any, document: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SCRIPT = ROOT / "scripts" / "compile_bytecode.py"
 HERE = f"python{sys.version_info.major}.{sys.version_info.minor}"

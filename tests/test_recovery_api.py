@@ -11,27 +11,29 @@ from typing import Any
 import pytest
 
 from chalicelib.domain import messages
-from tests.conftest import mails_to
 from tests.helpers import (
+    DOCUMENT,
     PASSWORD,
-    Answer,
+    account_post,
+    assert_conforms,
+    audit_events,
     aws_calls,
+    claim_owner,
+    get_profile,
     log_in,
+    mails_to,
     post,
+    put,
+    recovery_code,
+    recovery_mails,
     register,
     registration_body,
+    request_recovery,
+    reset,
     signed_in,
-)
-from tests.test_account_api import (
-    account_post,
-    claim_owner,
-    events_named,
-    get_profile,
-    put,
     update_body,
     user_item,
 )
-from tests.test_openapi import DOCUMENT, assert_conforms
 
 CODE_PATH = "/v1/password-recovery/security-code"
 RESET_PATH = "/v1/password-recovery"
@@ -41,32 +43,6 @@ USER = "juan.perez1"
 EMAIL = "juan.perez1@example.com"
 SOURCE_IP = "127.0.0.1"
 RECOVERY_SUBJECT = "RECUPERACIÓN DE CONTRASEÑA"
-CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
-
-
-def request_recovery(client: Any, **identifier: str) -> Answer:
-    return post(client, CODE_PATH, identifier)
-
-
-def recovery_code(address: str = EMAIL) -> str:
-    (mail, *_) = [m for m in reversed(mails_to(address)) if m.subject == RECOVERY_SUBJECT]
-    match = CODE_IN_MAIL.search(mail.body)
-    assert match, "no code in the recovery mail"
-    return match.group(1)
-
-
-def reset(client: Any, code: str, password: str = NEW_PASSWORD, **identifier: str) -> Answer:
-    body = {
-        **(identifier or {"user_id": USER}),
-        "security_code": code,
-        "new_password": password,
-        "new_password_confirmation": password,
-    }
-    return post(client, RESET_PATH, body)
-
-
-def recovery_mails(address: str = EMAIL) -> list[Any]:
-    return [m for m in mails_to(address) if m.subject == RECOVERY_SUBJECT]
 
 
 @pytest.fixture
@@ -95,7 +71,7 @@ def test_recovery_code_goes_to_the_personal_address_by_id_or_e_mail(
     text = re.sub(r"<[^>]+>", "\n", mail.body)
     assert USER in text and code in text
     assert "15 minutos" in text and SOURCE_IP in text and "hora de Ecuador" in text
-    (event,) = events_named("PASSWORD_RECOVERY_REQUESTED")
+    (event,) = audit_events("PASSWORD_RECOVERY_REQUESTED")
     assert event["source_ip"]["S"] == SOURCE_IP
 
 
@@ -275,7 +251,7 @@ def test_recovery_sets_the_password_ends_every_session_and_clears_the_lock_out(
     assert log_in(client, password=PASSWORD).error["code"] == "INVALID_CREDENTIALS"
     assert log_in(client, password=NEW_PASSWORD).status == 201
 
-    (event,) = events_named("PASSWORD_RECOVERED")
+    (event,) = audit_events("PASSWORD_RECOVERED")
     assert event["fields"]["SS"] == ["password"]
     (notice,) = [
         m for m in mails_to(EMAIL) if m.subject == "Ecuapass: su contraseña fue restablecida"

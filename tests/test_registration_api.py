@@ -27,15 +27,18 @@ from chalicelib.domain.fields import normalise_email
 from chalicelib.domain.ports import CodeRecord, Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
-from tests.conftest import FakeClock, last_code, mails_to, outbox
 from tests.helpers import (
     SAME_ADDRESS,
     Answer,
+    FakeClock,
     aws_calls,
     bearer,
     call,
     cedula,
+    last_code,
     log_in,
+    mails_to,
+    outbox,
     post,
     register,
     registration_body,

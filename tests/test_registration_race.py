@@ -9,19 +9,14 @@ Eight threads each register through the domain with their own valid code, obtain
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-import requests
 from chalice.test import Client
 
-from chalicelib.config import get_settings
 from chalicelib.domain import errors, forms, registration
 from chalicelib.domain.ports import PURPOSE_REGISTRATION, Origin, User
 from chalicelib.store.codes import code_key
@@ -30,13 +25,11 @@ from chalicelib.store.models import (
     ClaimModel,
     CodeModel,
     UserModel,
-    create_tables,
 )
 from chalicelib.wiring import runtime
 from devstack.moto_server import MotoServer
-from tests.conftest import STAGE, last_code
-from tests.helpers import cedula, registration_body, request_code
-from tests.stack import forget_aws_clients
+from tests.helpers import STAGE, cedula, last_code, registration_body, request_code
+from tests.stack import moto_stack
 
 pytestmark = pytest.mark.slow
 
@@ -44,44 +37,13 @@ CONTENDERS = 8
 ROUNDS = 5
 
 
-@contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """Environment variables for the block, read afresh by settings, runtime and AWS clients."""
-    previous = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    get_settings.cache_clear()
-    runtime.cache_clear()
-    forget_aws_clients()
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        get_settings.cache_clear()
-        runtime.cache_clear()
-        forget_aws_clients()
-
-
 @pytest.fixture
 def moto_server() -> Iterator[MotoServer]:
-    """A fresh serialized moto server per test: in-process mocks elsewhere reset moto's state."""
-    server = MotoServer(port=0).start()
-    # moto keeps its state in this process's globals, which an earlier server may have filled.
-    requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
-    # Every contender's code comes from the one test address: the per-IP limit is not under
-    # test here (the per-address one still applies).
-    try:
-        with environment(AWS_ENDPOINT_URL=server.url, RATE_LIMITS_PER_IP="off"):
-            create_tables()
-            boto3.client("ses", region_name="us-east-1").verify_email_identity(
-                EmailAddress=get_settings().mail_sender
-            )
-            yield server
-    finally:
-        server.stop()
+    """A fresh serialized moto server per test: in-process mocks elsewhere reset moto's state.
+    Every contender's code comes from the one test address: the per-IP limit is not under test
+    here (the per-address one still applies)."""
+    with moto_stack(RATE_LIMITS_PER_IP="off") as server:
+        yield server
 
 
 @pytest.fixture

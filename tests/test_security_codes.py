@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain import errors, messages, security_codes, tokens
 from chalicelib.domain.ports import PURPOSE_REGISTRATION, CodeRecord, CodeTry, Origin, StaleCode
 from chalicelib.domain.security_codes import CodePolicy
-from tests.conftest import FakeClock
+from tests.helpers import FakeClock
 
 KEY = b"unit-test-key"
 EMAIL = "Ana.Perez@example.com"

@@ -13,15 +13,17 @@ from chalicelib.domain.sessions import token_hash
 from chalicelib.wiring import runtime
 from tests.helpers import (
     PASSWORD,
+    audit_events,
     aws_calls,
     bearer,
     call,
+    dynamodb,
     log_in,
     post,
     register,
     signed_in,
+    user_item,
 )
-from tests.test_account_api import dynamodb, user_item
 
 WRONG = "Otra2026clave"
 SECRET_PART = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -29,12 +31,6 @@ SECRET_PART = re.compile(r"[A-Za-z0-9_-]{43}")
 
 def all_items(table: str) -> list[dict[str, Any]]:
     return dynamodb().scan(TableName=table)["Items"]
-
-
-def audit_events(user_id: str = "juan.perez1") -> list[dict[str, Any]]:
-    return [
-        item for item in all_items(get_settings().audit_table) if item["user_id"]["S"] == user_id
-    ]
 
 
 def profile(client: Any, token: str) -> Any:

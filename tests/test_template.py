@@ -25,7 +25,7 @@ import pytest
 from chalicelib.domain import errors
 from chalicelib.store.models import ALL_MODELS, TTL_ATTRIBUTES
 from tests import flows
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 pytestmark = pytest.mark.xdist_group("template")
 
