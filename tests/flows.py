@@ -1,5 +1,6 @@
 """Whole journeys through the API (api.md), for tests that watch what a journey touches: the AWS
-calls it makes (IAM, tests/test_template.py) and the log lines it writes (tests/test_logging.py).
+calls it makes (IAM, tests/package/test_template.py) and the log lines it writes
+(tests/api/test_logging.py).
 
 Each journey returns the secrets it used, so that a test can look for them where they must not be.
 """

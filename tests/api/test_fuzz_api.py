@@ -6,7 +6,7 @@ The app runs in-process under moto (the `aws` fixture), reached through a small 
 chalice's local gateway, so schemathesis's own WSGI transport drives it; the document is the one
 the app serves. Examples per operation are bounded (EXAMPLES) so the whole run stays short.
 Per-source-address throttles are off here (every request comes from one address); they are tested
-in tests/test_abuse.py.
+in tests/api/test_abuse.py.
 """
 
 from __future__ import annotations

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import call
+from tests.helpers import ROOT, call
 
-ROOT = Path(__file__).resolve().parent.parent
 CACHE = "public, max-age=86400"
 
 # Cantons per province, as chalicelib/data/README.md records them from INEC's DPA.
