@@ -401,3 +401,71 @@ def a_user(**changes: object) -> User:
         senae_email="ana.torres@correo.aduana.gob.ec",
     )
     return replace(user, **changes)  # type: ignore[arg-type]  # fields the test names
+
+
+# --- the account's changes ---------------------------------------------------------------------
+
+NEW_PASSWORD = "Nueva2026clave"
+WRONG = "Otra2026clave"
+NEW_EMAIL = "juan.nuevo@example.com"
+REASON = "Necesito un nuevo ID de usuario"
+
+
+def new_password(value: str, confirmation: str | None = None) -> dict[str, Any]:
+    return {"new_password": value, "new_password_confirmation": confirmation or value}
+
+
+def unverify_sender() -> None:
+    """SES refuses every mail from now on (moto checks the sender identity)."""
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    boto3.client("ses", region_name="us-east-1").delete_identity(
+        Identity=get_settings().mail_sender
+    )
+
+
+# --- registration ------------------------------------------------------------------------------
+
+CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
+
+
+def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
+    assert answer.status == status, answer.body
+    assert set(answer.body) == {"error"}
+    assert answer.error["code"] == code, answer.body
+    assert isinstance(answer.error["message"], str) and answer.error["message"]
+    assert set(answer.error) <= {"code", "message", "fields"}
+    return answer.error
+
+
+def counts() -> dict[str, int]:
+    from chalicelib.store.models import AuditModel, ClaimModel, UserModel
+
+    return {
+        "users": UserModel.count(),
+        "claims": sum(1 for _ in ClaimModel.scan()),
+        "audit": sum(1 for _ in AuditModel.scan()),
+    }
+
+
+def claims() -> dict[str, str]:
+    from chalicelib.store.models import ClaimModel
+
+    return {item.claim: item.owner for item in ClaimModel.scan()}
+
+
+def wrong_code(right: str) -> str:
+    return "22222222" if right != "22222222" else "33333333"
+
+
+def with_code(client: Any, n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A registration body whose security code was requested and read from the mail."""
+    from chalicelib.domain.fields import normalise_email
+
+    body = registration_body(n, **overrides)
+    assert request_code(client, body["email"]).status == 202
+    # The mail goes to the normalised address (domain lower-cased).
+    body["security_code"] = last_code(normalise_email(body["email"]))
+    return body

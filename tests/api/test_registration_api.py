@@ -1,13 +1,12 @@
-"""Registration through the API (api.md "Registration", R-REG-1 … R-REG-14, R-GEN-1, R-GEN-4),
-with chalice.test.Client against moto's in-process DynamoDB and SES."""
+"""Sign-up through the API (api.md "Registration", R-REG-1 … R-REG-14, R-GEN-1, R-GEN-4), with
+chalice.test.Client against moto's in-process DynamoDB and SES; the availability checks and the
+security codes have files of their own."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -15,37 +14,31 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain import (
-    errors,
     fields,
-    forms,
     passwords,
-    registration,
-    reserved_ids,
-    security_codes,
 )
-from chalicelib.domain.fields import normalise_email
-from chalicelib.domain.ports import CodeRecord, Origin
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import runtime
 from tests.helpers import (
+    CODE_SUBJECT,
     SAME_ADDRESS,
-    Answer,
     FakeClock,
+    assert_error,
     aws_calls,
-    bearer,
     call,
     cedula,
+    claims,
+    counts,
     last_code,
-    log_in,
     mails_to,
     outbox,
     post,
     register,
     registration_body,
     request_code,
+    with_code,
 )
 
-CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
 POST_ROUTES = [
     "/v1/registration/user-id-availability",
     "/v1/registration/document-availability",
@@ -53,267 +46,6 @@ POST_ROUTES = [
     "/v1/registration/security-code",
     "/v1/registration",
 ]
-
-
-def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
-    assert answer.status == status, answer.body
-    assert set(answer.body) == {"error"}
-    assert answer.error["code"] == code, answer.body
-    assert isinstance(answer.error["message"], str) and answer.error["message"]
-    assert set(answer.error) <= {"code", "message", "fields"}
-    return answer.error
-
-
-def counts() -> dict[str, int]:
-    return {
-        "users": UserModel.count(),
-        "claims": sum(1 for _ in ClaimModel.scan()),
-        "audit": sum(1 for _ in AuditModel.scan()),
-    }
-
-
-def claims() -> dict[str, str]:
-    return {item.claim: item.owner for item in ClaimModel.scan()}
-
-
-def wrong_code(right: str) -> str:
-    return "22222222" if right != "22222222" else "33333333"
-
-
-def with_code(client: Any, n: int = 1, **overrides: Any) -> dict[str, Any]:
-    """A registration body whose security code was requested and read from the mail."""
-    body = registration_body(n, **overrides)
-    assert request_code(client, body["email"]).status == 202
-    # The mail goes to the normalised address (domain lower-cased).
-    body["security_code"] = last_code(normalise_email(body["email"]))
-    return body
-
-
-# Availability checks (R-REG-1, R-REG-2, R-REG-10) ------------------------------------------------
-
-
-def test_user_id_availability_is_true_for_a_free_id(client: Any) -> None:
-    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "maria.lopez"})
-    assert (answer.status, answer.body) == (200, {"available": True})
-
-
-def test_user_id_availability_is_false_once_taken_in_any_case(client: Any) -> None:
-    assert register(client, 1).status == 201
-    for spelling in ("juan.perez1", "JUAN.Perez1", "  Juan.Perez1 "):
-        answer = post(client, "/v1/registration/user-id-availability", {"user_id": spelling})
-        assert (answer.status, answer.body) == (200, {"available": False})
-
-
-@pytest.mark.parametrize("user_id", ["abc", "juan perez", ".juan", "juan.", "a" * 21, None])
-def test_user_id_availability_refuses_a_malformed_id(client: Any, user_id: Any) -> None:
-    answer = post(client, "/v1/registration/user-id-availability", {"user_id": user_id})
-    error = assert_error(answer, 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"user_id"}
-
-
-def test_document_availability_is_true_then_false_once_registered(client: Any) -> None:
-    path = "/v1/registration/document-availability"
-    document = {"document_type": "CEDULA", "document_number": cedula(1)}
-    assert post(client, path, document).body == {"available": True}
-    assert register(client, 1).status == 201
-    assert post(client, path, document).body == {"available": False}
-    spaced = {"document_type": "cedula", "document_number": f"{cedula(1)[:9]}-{cedula(1)[9]}"}
-    assert post(client, path, spaced).body == {"available": False}
-    # Another type with the same digits is another document.
-    other = {"document_type": "PASAPORTE", "document_number": cedula(1)}
-    assert post(client, path, other).body == {"available": True}
-
-
-def test_passport_availability_ignores_letter_case(client: Any) -> None:
-    path = "/v1/registration/document-availability"
-    body = {"document_type": "PASAPORTE", "document_number": "ab123456"}
-    assert register(client, 1, document_type="PASAPORTE", document_number="AB123456").status == 201
-    assert post(client, path, body).body == {"available": False}
-
-
-@pytest.mark.parametrize(
-    ("document_type", "number"),
-    [("CEDULA", "1710034066"), ("CEDULA", "2510034065"), ("RUC", "0973370026001")],
-)
-def test_document_availability_refuses_a_failing_cedula_or_ruc(
-    client: Any, document_type: str, number: str
-) -> None:
-    answer = post(
-        client,
-        "/v1/registration/document-availability",
-        {"document_type": document_type, "document_number": number},
-    )
-    error = assert_error(answer, 400, "INVALID_DOCUMENT")
-    assert set(error["fields"]) == {"document_number"}
-
-
-def test_document_availability_accepts_the_sri_company_ruc(client: Any) -> None:
-    answer = post(
-        client,
-        "/v1/registration/document-availability",
-        {"document_type": "RUC", "document_number": "0993370026001"},
-    )
-    assert (answer.status, answer.body) == (200, {"available": True})
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"document_type": "DNI", "document_number": "1710034065"},
-        {"document_type": "PASAPORTE", "document_number": "AB1"},
-        {"document_type": "CEDULA"},
-        {},
-    ],
-)
-def test_document_availability_refuses_malformed_input(client: Any, body: dict[str, Any]) -> None:
-    answer = post(client, "/v1/registration/document-availability", body)
-    assert_error(answer, 400, "VALIDATION_ERROR")
-
-
-def test_email_availability_is_true_then_false_in_any_case(client: Any) -> None:
-    path = "/v1/registration/email-availability"
-    pair = {"email": "juan.perez1@example.com", "email_confirmation": "juan.perez1@example.com"}
-    assert post(client, path, pair).body == {"available": True}
-    assert register(client, 1).status == 201
-    shouted = {"email": "JUAN.PEREZ1@EXAMPLE.COM", "email_confirmation": "Juan.Perez1@Example.com"}
-    answer = post(client, path, shouted)
-    assert (answer.status, answer.body) == (200, {"available": False})
-
-
-def test_email_availability_refuses_a_mismatched_confirmation(client: Any) -> None:
-    answer = post(
-        client,
-        "/v1/registration/email-availability",
-        {"email": "ana@example.com", "email_confirmation": "ana@example.org"},
-    )
-    error = assert_error(answer, 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"email_confirmation"}
-
-
-def test_email_availability_refuses_an_invalid_address(client: Any) -> None:
-    answer = post(
-        client,
-        "/v1/registration/email-availability",
-        {"email": "ana@", "email_confirmation": "ana@"},
-    )
-    assert "email" in assert_error(answer, 400, "VALIDATION_ERROR")["fields"]
-
-
-# Security codes (R-REG-11) ---------------------------------------------------------------------
-
-
-def test_code_request_answers_202_with_lifetime_and_resend_wait(client: Any) -> None:
-    answer = request_code(client, "ana@example.com")
-    assert answer.status == 202
-    assert answer.body == {"expires_in_seconds": 900, "resend_after_seconds": 60}
-
-
-def test_code_mail_has_the_subject_an_8_character_code_and_15_minutes(client: Any) -> None:
-    request_code(client, "Ana@Example.com")
-    [mail] = mails_to("Ana@example.com")
-    assert mail.subject == CODE_SUBJECT
-    code = last_code("Ana@example.com")
-    assert re.fullmatch(r"[2-9A-HJ-KMNP-Z]{8}", code)
-    assert "15 minutos" in mail.body
-    assert mail.source == get_settings().mail_sender
-
-
-def test_code_request_refuses_an_address_of_another_account(client: Any) -> None:
-    assert register(client, 1).status == 201
-    answer = request_code(client, "JUAN.PEREZ1@example.com")
-    assert_error(answer, 409, "EMAIL_TAKEN")
-
-
-def test_code_request_refuses_an_invalid_address(client: Any) -> None:
-    answer = request_code(client, "no es un correo")
-    assert set(assert_error(answer, 400, "VALIDATION_ERROR")["fields"]) == {"email"}
-
-
-def test_second_code_request_within_a_minute_is_throttled(client: Any, clock: FakeClock) -> None:
-    assert request_code(client, "ana@example.com").status == 202
-    clock.advance(15)
-    answer = request_code(client, "ANA@example.com")
-    assert_error(answer, 429, "TOO_MANY_REQUESTS")
-    assert answer.headers["Retry-After"] == "45"
-    assert len(mails_to("ana@example.com")) == 1
-    clock.advance(45)
-    assert request_code(client, "ana@example.com").status == 202
-
-
-def test_sixth_code_request_within_an_hour_is_throttled(client: Any, clock: FakeClock) -> None:
-    for _ in range(5):
-        assert request_code(client, "ana@example.com").status == 202
-        clock.advance(60)
-    answer = request_code(client, "ana@example.com")
-    assert_error(answer, 429, "TOO_MANY_REQUESTS")
-    assert answer.headers["Retry-After"] == str(3600 - 300)
-    assert len(mails_to("ana@example.com")) == 5
-
-
-def unverify_sender() -> None:
-    boto3.client("ses", region_name="us-east-1").delete_identity(
-        Identity=get_settings().mail_sender
-    )
-
-
-def verify_sender() -> None:
-    boto3.client("ses", region_name="us-east-1").verify_email_identity(
-        EmailAddress=get_settings().mail_sender
-    )
-
-
-def test_refused_mail_is_503_and_leaves_no_usable_code(client: Any) -> None:
-    body = registration_body(1)
-    unverify_sender()
-    answer = request_code(client, body["email"])
-    assert_error(answer, 503, "MAIL_UNAVAILABLE")
-    assert mails_to(body["email"]) == []
-    assert [item.code_hash for item in CodeModel.scan()] == [None]
-    for code in ("ABCDEFGH", "23456789"):
-        answer = post(client, "/v1/registration", {**body, "security_code": code})
-        assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-
-
-def test_after_a_refused_mail_an_immediate_retry_works(client: Any) -> None:
-    body = registration_body(1)
-    unverify_sender()
-    assert request_code(client, body["email"]).status == 503
-    verify_sender()
-    assert request_code(client, body["email"]).status == 202
-    body["security_code"] = last_code(body["email"])
-    assert post(client, "/v1/registration", body).status == 201
-
-
-def test_code_is_stored_only_as_a_keyed_hash(client: Any) -> None:
-    request_code(client, "ana@example.com")
-    code = last_code("ana@example.com")
-    items = [item.serialize() for item in CodeModel.scan()]
-    assert len(items) == 1
-    dump = json.dumps(items)
-    assert code not in dump and code.lower() not in dump
-    assert re.fullmatch(r"[0-9a-f]{64}", items[0]["code_hash"]["S"])
-    # The TTL attribute DynamoDB purges by, and the expiry the code checks itself.
-    assert int(items[0]["expires_at"]["N"]) == int(runtime().clock()) + 900
-    assert "purge_at" in items[0]
-
-
-def test_no_table_holds_the_code_or_the_password_after_registering(client: Any) -> None:
-    body = with_code(client, 1)
-    assert post(client, "/v1/registration", body).status == 201
-    dump = json.dumps(
-        [
-            item.serialize()
-            for model in (UserModel, ClaimModel, CodeModel, AuditModel)
-            for item in model.scan()
-        ]
-    ).lower()
-    assert body["security_code"].lower() not in dump
-    assert body["password"].lower() not in dump
-    [code] = list(CodeModel.scan())
-    # PynamoDB types a nullable attribute as never None: compared one by one.
-    assert code.used is True
-    assert code.code_hash is None
 
 
 # Registration (R-REG-1 … R-REG-14) ---------------------------------------------------------------
@@ -468,140 +200,6 @@ def test_field_checks_come_before_the_security_code(client: Any) -> None:
     assert set(error["fields"]) == {"phone1"}
 
 
-def test_register_refuses_when_no_code_was_requested(client: Any) -> None:
-    answer = post(client, "/v1/registration", registration_body(1, security_code="ABCDEFGH"))
-    assert_error(answer, 400, "SECURITY_CODE_NOT_REQUESTED")
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-
-
-def test_register_refuses_an_empty_code(client: Any) -> None:
-    body = with_code(client, 1)
-    for empty in ("", None, "   "):
-        answer = post(client, "/v1/registration", {**body, "security_code": empty})
-        assert_error(answer, 400, "SECURITY_CODE_REQUIRED")
-
-
-def test_register_refuses_a_wrong_code_and_accepts_the_right_one_in_any_case(
-    client: Any,
-) -> None:
-    body = with_code(client, 1)
-    right = body["security_code"]
-    answer = post(client, "/v1/registration", {**body, "security_code": wrong_code(right)})
-    assert_error(answer, 400, "SECURITY_CODE_INVALID")
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-    lower = f" {right[:4].lower()}-{right[4:].lower()} "
-    assert post(client, "/v1/registration", {**body, "security_code": lower}).status == 201
-
-
-def test_register_refuses_an_expired_code(client: Any, clock: FakeClock) -> None:
-    body = with_code(client, 1)
-    clock.advance(901)
-    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_EXPIRED")
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-
-
-def test_register_accepts_a_code_just_inside_its_lifetime(client: Any, clock: FakeClock) -> None:
-    body = with_code(client, 1)
-    clock.advance(899)
-    assert post(client, "/v1/registration", body).status == 201
-
-
-def test_register_locks_the_code_after_5_wrong_tries(client: Any, clock: FakeClock) -> None:
-    body = with_code(client, 1)
-    wrong = {**body, "security_code": wrong_code(body["security_code"])}
-    for _ in range(4):
-        assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_INVALID")
-    assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_LOCKED")
-    assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_LOCKED")
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-    # A new code works again.
-    clock.advance(60)
-    assert request_code(client, body["email"]).status == 202
-    body["security_code"] = last_code(body["email"])
-    assert post(client, "/v1/registration", body).status == 201
-
-
-def test_register_refuses_a_used_code(client: Any) -> None:
-    body = with_code(client, 1)
-    assert post(client, "/v1/registration", body).status == 201
-    again = {**registration_body(2), "email": body["email"], "email_confirmation": body["email"]}
-    again["security_code"] = body["security_code"]
-    assert_error(post(client, "/v1/registration", again), 400, "SECURITY_CODE_INVALID")
-    assert counts() == {"users": 1, "claims": 3, "audit": 1}
-
-
-def test_register_refuses_a_replaced_code(client: Any, clock: FakeClock) -> None:
-    body = with_code(client, 1)
-    first = body["security_code"]
-    clock.advance(60)
-    request_code(client, body["email"])
-    second = last_code(body["email"])
-    if first != second:
-        answer = post(client, "/v1/registration", {**body, "security_code": first})
-        assert_error(answer, 400, "SECURITY_CODE_INVALID")
-    assert post(client, "/v1/registration", {**body, "security_code": second}).status == 201
-
-
-class CodesChangedAfterRead:
-    """The code store as a registration sees it when another request changes the code just
-    after this one read it (between its check and its transaction)."""
-
-    def __init__(self, inner: Any, change: Callable[[Any, Any], None]) -> None:
-        self.inner = inner
-        self.change = change
-
-    def get(self, email_key: str, purpose: str) -> CodeRecord | None:
-        return self.inner.get(email_key, purpose)
-
-    def get_with_owner(
-        self, email_key: str, purpose: str, claim: str
-    ) -> tuple[CodeRecord | None, str | None]:
-        return self.inner.get_with_owner(email_key, purpose, claim)
-
-    def count_try(self, *args: Any) -> Any:
-        tried = self.inner.count_try(*args)
-        self.change(self.inner, tried.record)
-        return tried
-
-    def put(self, record: Any) -> Any:
-        return self.inner.put(record)
-
-    def refund(self, record: Any, *, holder: bool) -> None:
-        self.inner.refund(record, holder=holder)
-
-
-def register_racing(body: dict[str, Any], change: Callable[[Any, Any], None]) -> None:
-    deps = runtime().registration()
-    raced = dataclasses.replace(deps, codes=CodesChangedAfterRead(deps.codes, change))
-    registration.register(raced, forms.read_registration(body), Origin("127.0.0.1"))
-
-
-def test_wrong_tries_counted_after_the_right_code_do_not_undo_it_r_hard_1(client: Any) -> None:
-    """R-HARD-1: the right code was counted within the limit before the wrong tries that land
-    between its check and its transaction, so it registers; those tries are still counted."""
-    body = with_code(client, 1)
-    source = runtime().registration().hash_key
-
-    def wrong_tries(codes: Any, record: Any) -> None:
-        requester = security_codes.requester_of(source, Origin("127.0.0.1"))
-        for _ in range(5):
-            codes.count_try(record.email_key, record.sent_to, record.purpose, requester, 0, 5)
-
-    register_racing(body, wrong_tries)
-    assert counts() == {"users": 1, "claims": 3, "audit": 1}
-
-
-def test_code_replaced_between_check_and_transaction_is_invalid_not_503(client: Any) -> None:
-    body = with_code(client, 1)
-
-    def replaced(codes: Any, record: Any) -> None:
-        codes.put(dataclasses.replace(record, code_hash="0" * 64))
-
-    with pytest.raises(errors.SecurityCodeInvalid):
-        register_racing(body, replaced)
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-
-
 def test_taken_id_is_409_in_any_case_and_writes_nothing(client: Any) -> None:
     assert register(client, 1).status == 201
     before = counts()
@@ -637,67 +235,6 @@ def test_id_conflict_is_reported_before_document_and_email(client: Any) -> None:
     body = with_code(client, 2, user_id="juan.perez1", document_number=cedula(1))
     ClaimModel("EMAIL#juan.perez2@example.com", owner="otro.usuario").save()
     assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
-
-
-# Reserved IDs (R-HARD-2) -------------------------------------------------------------------------
-
-RESERVED_ANSWER = {"available": False, "reason": "RESERVED", "message": reserved_ids.MESSAGE}
-
-
-@pytest.mark.parametrize(
-    "user_id", ["admin", "Postmaster", "no.reply", "mailer_daemon", "senae", " Soporte ", "root1"]
-)
-def test_a_reserved_id_is_unavailable_with_its_reason_and_no_aws_call_r_hard_2(
-    client: Any, user_id: str
-) -> None:
-    with aws_calls() as calls:
-        answer = post(client, "/v1/registration/user-id-availability", {"user_id": user_id})
-    assert (answer.status, answer.body) == (200, RESERVED_ANSWER)
-    assert calls == []
-
-
-def test_registration_with_a_reserved_id_is_409_user_id_taken_before_the_code_r_hard_2(
-    client: Any,
-) -> None:
-    """Reported as the availability check reports it, before the code is tried: a wrong code
-    spends no try, and the right one stays usable for another ID."""
-    body = with_code(client, 1, user_id="Admin")
-    for code in (wrong_code(body["security_code"]), body["security_code"]):
-        error = assert_error(
-            post(client, "/v1/registration", {**body, "security_code": code}),
-            409,
-            "USER_ID_TAKEN",
-        )
-        assert error["fields"] == {"user_id": reserved_ids.MESSAGE}
-    assert counts() == {"users": 0, "claims": 0, "audit": 0}
-    [code_item] = list(CodeModel.scan())
-    assert (code_item.attempts, code_item.used) == (0, False)
-    assert post(client, "/v1/registration", {**body, "user_id": "juan.perez1"}).status == 201
-
-
-def test_log_in_with_a_reserved_id_answers_as_any_unknown_id_r_hard_2(client: Any) -> None:
-    with aws_calls() as unknown_calls:
-        unknown = log_in(client, "nadie.registrado", "Otra2026clave")
-    with aws_calls() as reserved_calls:
-        reserved = log_in(client, "admin", "Otra2026clave")
-    assert (reserved.status, reserved.body) == (unknown.status, unknown.body)
-    assert reserved.error["code"] == "INVALID_CREDENTIALS"
-    assert [c.split(":")[1] for c in reserved_calls] == [c.split(":")[1] for c in unknown_calls]
-
-
-def test_an_account_that_already_holds_a_reserved_id_keeps_working_r_hard_2(
-    client: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """An ID registered before the list named it: the list only refuses new registrations."""
-    with monkeypatch.context() as before_the_list:
-        before_the_list.setattr(reserved_ids, "is_reserved", lambda user_id: False)
-        assert register(client, 1, user_id="soporte").status == 201
-    answer = log_in(client, "soporte")
-    assert answer.status == 201, answer.body
-    token = answer.body["token"]
-    assert call(client, "GET", "/v1/account", **bearer(token)).body["user_id"] == "soporte"
-    answer = post(client, "/v1/registration/user-id-availability", {"user_id": "soporte"})
-    assert answer.body == RESERVED_ANSWER
 
 
 # One canonical address; throttles by mailbox (R-HARD-3) -------------------------------------------
