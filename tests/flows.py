@@ -7,12 +7,12 @@ Each journey returns the secrets it used, so that a test can look for them where
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.ports import CONTACT_FIELDS
 from tests.helpers import (
+    UNDO_LINK,
     bearer,
     call,
     last_code,
@@ -189,9 +189,6 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
-
-
-UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_-]{43})")
 
 
 def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -> None:

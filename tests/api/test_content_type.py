@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.flows import UNDO_LINK
 from tests.helpers import (
     PASSWORD,
+    UNDO_LINK,
     Answer,
     bearer,
     call,

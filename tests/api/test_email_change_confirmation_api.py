@@ -14,8 +14,9 @@ import pytest
 from chalicelib.config import get_settings
 from chalicelib.domain import messages
 from chalicelib.wiring import runtime
-from tests.flows import UNDO_LINK, Journey, email_change_code, log_in, sign_up
+from tests.flows import Journey, email_change_code, log_in, sign_up
 from tests.helpers import (
+    UNDO_LINK,
     Answer,
     audit_events,
     aws_calls,
@@ -25,11 +26,12 @@ from tests.helpers import (
     mails_to,
     new_email_body,
     post,
+    undo,
+    undo_link,
     user_item,
 )
 
 CONFIRM_PATH = "/v1/account/email-change/confirmation"
-UNDO_PATH = "/v1/account/email-change/undo"
 OWNER_EMAIL = "juan.perez1@example.com"
 WRONG = "Otra2026clave"
 HOURS_72 = 72 * 3600
@@ -60,18 +62,6 @@ def change_email(client: Any, clock: Any, owner: Owner, address: str) -> None:
     answer = call(client, "PUT", "/v1/account", body, **bearer(owner.token))
     assert answer.status == 200, answer.body
     owner.addresses.append(address)
-
-
-def undo_link(address: str) -> str:
-    """The token of the newest undo link mailed to `address`."""
-    for mail in reversed(mails_to(address)):
-        if match := UNDO_LINK.search(mail.body):
-            return match.group(1)
-    raise AssertionError(f"no undo link mailed to {address}")
-
-
-def undo(client: Any, token: str) -> Answer:
-    return post(client, UNDO_PATH, {"token": token})
 
 
 def confirm(client: Any, owner: Owner, password: Any) -> Answer:

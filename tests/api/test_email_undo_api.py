@@ -15,7 +15,7 @@ from chalicelib.config import get_settings
 from tests.helpers import (
     DOCUMENT,
     PASSWORD,
-    Answer,
+    UNDO_PATH,
     assert_conforms,
     audit_events,
     claim_owner,
@@ -31,11 +31,12 @@ from tests.helpers import (
     request_recovery,
     reset,
     signed_in,
+    undo,
+    undo_link,
     update_body,
     user_item,
 )
 
-UNDO_PATH = "/v1/account/email-change/undo"
 USER = "juan.perez1"
 OWNER_EMAIL = "juan.perez1@example.com"
 INTRUDER_EMAIL = "intruso@example.org"
@@ -43,18 +44,6 @@ LINK = re.compile(
     r'href="https://registro-dev\.ecuapass\.aduana\.gob\.ec/undo-email\.html\?token=([A-Za-z0-9_-]{43})"'
 )
 LIFETIME = 72 * 3600
-
-
-def undo_link_token(address: str) -> str:
-    """The token of the newest undo link mailed to `address`."""
-    for mail in reversed(mails_to(address)):
-        if match := LINK.search(mail.body):
-            return match.group(1)
-    raise AssertionError(f"no undo link mailed to {address}")
-
-
-def undo(client: Any, token: Any) -> Answer:
-    return post(client, UNDO_PATH, {"token": token})
 
 
 def change_email(client: Any, token: str, address: str) -> None:
@@ -93,7 +82,7 @@ def test_an_e_mail_change_mails_the_old_address_a_one_time_link_stored_hashed(
     client: Any, changed: str, clock: Any
 ) -> None:
     (notice,) = [m for m in mails_to(OWNER_EMAIL) if "reemplazado" in m.subject]
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     assert len(token) == 43  # 256 random bits, URL-safe
     assert "3 días" in notice.body and "127.0.0.1" in notice.body
     assert "in***@example.org" in notice.body
@@ -116,7 +105,7 @@ def test_the_undo_restores_the_old_address_ends_every_session_and_requires_recov
     other = log_in(client).body["token"]
     before = user_item()
     clock.advance(3600)
-    answer = undo(client, undo_link_token(OWNER_EMAIL))
+    answer = undo(client, undo_link(OWNER_EMAIL, LINK))
     assert answer.status == 200, answer.body
     assert answer.body == {"status": "EMAIL_RESTORED"}
     assert answer.headers["Cache-Control"] == "no-store"
@@ -152,7 +141,7 @@ def test_the_undo_restores_the_old_address_ends_every_session_and_requires_recov
 
 
 def test_a_used_link_is_refused_400(client: Any, changed: str) -> None:
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     assert undo(client, token).status == 200
     before = user_item()
     again = undo(client, token)
@@ -162,7 +151,7 @@ def test_a_used_link_is_refused_400(client: Any, changed: str) -> None:
 
 
 def test_an_expired_link_is_refused_410(client: Any, changed: str, clock: Any) -> None:
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     before = user_item()
     clock.advance(LIFETIME + 1)
     answer = undo(client, token)
@@ -174,7 +163,7 @@ def test_an_expired_link_is_refused_410(client: Any, changed: str, clock: Any) -
 
 
 def test_a_link_used_on_its_last_second_still_works(client: Any, changed: str, clock: Any) -> None:
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     clock.advance(LIFETIME - 1)
     assert undo(client, token).status == 200
 
@@ -185,7 +174,7 @@ def test_an_unknown_link_is_404_and_a_malformed_one_400(client: Any, changed: st
     unknown = undo(client, tokens.new_token())
     assert unknown.status == 404
     assert unknown.error["code"] == "NOT_FOUND"
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     for bad in (token[:-1], token + "A", token[:-1] + "=", "", None, 12345, " " * 43):
         answer = undo(client, bad)
         assert answer.status == 400, bad
@@ -207,7 +196,7 @@ def test_the_undo_is_refused_409_while_the_old_address_is_another_account_s(
     clock.advance(61)
     other = register(client, 2, email=OWNER_EMAIL, email_confirmation=OWNER_EMAIL)
     assert other.status == 201
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     before = user_item()
     answer = undo(client, token)
     assert answer.status == 409
@@ -226,7 +215,7 @@ def test_the_undo_is_refused_409_while_the_old_address_is_another_account_s(
 def test_the_undo_of_a_deactivated_account_is_refused_403(client: Any, changed: str) -> None:
     reason = {"reason": "Ya no necesito esta cuenta.", "password": PASSWORD}
     assert post(client, "/v1/account/deactivation", reason, **auth(changed)).status == 200
-    answer = undo(client, undo_link_token(OWNER_EMAIL))
+    answer = undo(client, undo_link(OWNER_EMAIL, LINK))
     assert answer.status == 403
     assert answer.error["code"] == "ACCOUNT_DEACTIVATED"
     assert user_item()["status"]["S"] == "DEACTIVATED"
@@ -234,7 +223,7 @@ def test_the_undo_of_a_deactivated_account_is_refused_403(client: Any, changed: 
 
 def test_the_undo_answers_conform_to_the_document(client: Any, changed: str, clock: Any) -> None:
     document = json.loads(DOCUMENT.read_text(encoding="utf-8"))
-    token = undo_link_token(OWNER_EMAIL)
+    token = undo_link(OWNER_EMAIL, LINK)
     for answer in (
         undo(client, "x"),
         undo(client, "A" * 43),
@@ -279,7 +268,7 @@ def test_the_undo_gives_a_hijacked_account_back_to_its_owner_and_shuts_the_intru
     assert get_profile(client, intruder).body["email"] == INTRUDER_EMAIL
 
     clock.advance(600)
-    assert undo(client, undo_link_token(OWNER_EMAIL)).status == 200
+    assert undo(client, undo_link(OWNER_EMAIL, LINK)).status == 200
 
     assert get_profile(client, intruder).status == 401
     assert log_in(client).error["code"] == "PASSWORD_RECOVERY_REQUIRED"
@@ -304,8 +293,8 @@ def test_a_second_change_by_the_intruder_does_not_defeat_the_owner_s_link(
     """Owner → intruder's first address → their second one: the owner's link still restores the
     owner's address, and the link the intruder got at their first address is void."""
     changed_twice_by_intruder(client, clock)
-    owner_link = undo_link_token(OWNER_EMAIL)
-    intruder_link = undo_link_token(INTRUDER_EMAIL)
+    owner_link = undo_link(OWNER_EMAIL, LINK)
+    intruder_link = undo_link(INTRUDER_EMAIL, LINK)
 
     assert undo(client, owner_link).status == 200
     assert user_item()["email"]["S"] == OWNER_EMAIL
@@ -322,10 +311,10 @@ def test_the_owner_s_link_wins_even_after_the_intruder_used_theirs_first(
     client: Any, clock: Any
 ) -> None:
     changed_twice_by_intruder(client, clock)
-    owner_link = undo_link_token(OWNER_EMAIL)
+    owner_link = undo_link(OWNER_EMAIL, LINK)
 
     # The intruder undoes their own second change, back to their first address …
-    assert undo(client, undo_link_token(INTRUDER_EMAIL)).status == 200
+    assert undo(client, undo_link(INTRUDER_EMAIL, LINK)).status == 200
     assert user_item()["email"]["S"] == INTRUDER_EMAIL
     # … and the owner's older link still takes the account back.
     assert undo(client, owner_link).status == 200
@@ -338,19 +327,19 @@ def test_links_of_changes_made_after_an_undo_work(client: Any, clock: Any) -> No
     """The void covers only links issued before the undo."""
     token = signed_in(client)
     change_email(client, token, INTRUDER_EMAIL)
-    assert undo(client, undo_link_token(OWNER_EMAIL)).status == 200
+    assert undo(client, undo_link(OWNER_EMAIL, LINK)).status == 200
     assert request_recovery(client, user_id=USER).status == 202
     assert reset(client, recovery_code(OWNER_EMAIL)).status == 200
     token = signed_in_as(client, USER, "Recuperada2026ok")
     clock.advance(61)
     change_email(client, token, "nueva@example.net")
     clock.advance(61)
-    assert undo(client, undo_link_token(OWNER_EMAIL)).status == 200
+    assert undo(client, undo_link(OWNER_EMAIL, LINK)).status == 200
     assert user_item()["email"]["S"] == OWNER_EMAIL
 
 
 def test_a_profile_edit_after_the_change_does_not_spoil_the_link(client: Any, changed: str) -> None:
     profile = get_profile(client, changed).body
     assert put(client, changed, update_body(profile, address="Calle Nueva 123")).status == 200
-    assert undo(client, undo_link_token(OWNER_EMAIL)).status == 200
+    assert undo(client, undo_link(OWNER_EMAIL, LINK)).status == 200
     assert user_item()["address"]["S"] == "Calle Nueva 123"

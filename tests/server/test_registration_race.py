@@ -22,13 +22,12 @@ from chalicelib.domain.ports import PURPOSE_REGISTRATION, Origin, User
 from chalicelib.store.codes import code_key
 from chalicelib.store.models import (
     AuditModel,
-    ClaimModel,
     CodeModel,
     UserModel,
 )
 from chalicelib.wiring import runtime
 from devstack.moto_server import MotoServer
-from tests.helpers import STAGE, cedula, last_code, registration_body, request_code
+from tests.helpers import STAGE, cedula, claims, last_code, registration_body, request_code
 from tests.stack import moto_stack
 
 pytestmark = pytest.mark.slow
@@ -104,10 +103,6 @@ def one_winner(
     assert all(isinstance(o.error, refusal) for o in losers)
     [winner] = winners
     return winner, losers
-
-
-def claims() -> dict[str, str]:
-    return {item.claim: item.owner for item in ClaimModel.scan()}
 
 
 def code_used(email: str) -> bool:

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from chalicelib.domain import errors, fields, forms
 from chalicelib.domain.account_forms import read_account_update, read_login
 from chalicelib.domain.ports import User
+from tests.helpers import a_user
 
 # Province codes the rule accepts: INEC's 24, 30 (Ecuadorians registered abroad), 50.
 PROVINCES = [f"{p:02d}" for p in range(1, 25)] + ["30", "50"]
@@ -303,21 +304,14 @@ ACCOUNT_FIELDS = [
 
 
 def someone() -> User:
-    return User(
+    return a_user(
         user_id="juan.perez1",
-        document_type="CEDULA",
-        document_number="1710034065",
         name="Juan Pérez",
         password_hash="$argon2id$",
-        country="EC",
         province="09",
         city="0901",
         address="Av. 9 de Octubre 100",
         phone1="042345678",
-        phone2=None,
-        mobile_operator=None,
-        mobile=None,
-        fax=None,
         email="juan@example.com",
         senae_email="juan.perez1@correo.aduana.gob.ec",
     )

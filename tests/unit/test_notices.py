@@ -9,7 +9,8 @@ import pytest
 
 from chalicelib.domain import errors, messages
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.ports import Origin, User
+from chalicelib.domain.ports import Origin
+from tests.helpers import a_user
 
 WHEN = messages.ecuador_time(1_790_000_000)
 IP = "203.0.113.9"
@@ -79,23 +80,13 @@ class RefusingMailer:
 
 
 def test_a_notice_that_cannot_be_sent_is_logged_not_raised(caplog: pytest.LogCaptureFixture):
-    user = User(
-        user_id="ana.torres",
-        document_type="CEDULA",
-        document_number="1710034065",
-        name="Ana Torres",
+    user = a_user(
         password_hash="x",
-        country="EC",
         province="09",
         city="0901",
         address="Av. 9 de Octubre 100",
         phone1="042345678",
-        phone2=None,
-        mobile_operator=None,
-        mobile=None,
-        fax=None,
         email="ana@example.org",
-        senae_email="ana.torres@correo.aduana.gob.ec",
     )
     notices = Notices(RefusingMailer(), "https://registro.example")
     notices.password_recovered(user, 1_790_000_000, Origin(IP))
