@@ -10,7 +10,8 @@ log-in, deactivation, then the failed log-ins an attacker would cause. The first
 requests are counted (AWS calls and request units); the others are timed with the counting
 handlers switched off, so the bench's own bookkeeping never lands in a measured figure.
 
-Writes JSON: one row per request (label, route, status, calls, units, times).
+Writes JSON: one row per request (label, route, status, calls, units, times). The fake clock and
+the outbox readers are the tests' own (tests/helpers.py), imported once the environment is set.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+if TYPE_CHECKING:
+    from tests.helpers import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
-CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
 UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_%.~-]+)")
 HASH_KEY_VALUE = "bench-only-hash-key-0123456789abcdef0123456789abcdef"
 # Between two journeys: past every per-address and per-source-address throttle window that a
@@ -51,17 +54,6 @@ def configure_environment(rate_limits: str) -> None:
     )
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "HASH_KEY"):
         os.environ.pop(name, None)
-
-
-class FakeClock:
-    def __init__(self, start: float = 1_790_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Journey:
@@ -107,26 +99,11 @@ class Journey:
         return answer
 
 
-def last_code(address: str) -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    mails = [m for m in sent if address in m.destinations.get("ToAddresses", [])]
-    match = CODE_IN_MAIL.search(mails[-1].body)
-    if not match:
-        raise SystemExit(f"no security code in the last mail to {address}")
-    return match.group(1)
-
-
 def undo_token(address: str) -> str:
     """The token of the undo link in the last notice mailed to `address` (the old address)."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
+    from tests.helpers import mails_to
 
-    sent = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-    mails = [m for m in sent if address in m.destinations.get("ToAddresses", [])]
-    match = UNDO_LINK.search(mails[-1].body)
+    match = UNDO_LINK.search(mails_to(address)[-1].body)
     if not match:
         raise SystemExit(f"no undo link in the last mail to {address}")
     return unquote(match.group(1))
@@ -134,7 +111,7 @@ def undo_token(address: str) -> str:
 
 def journey(j: Journey, n: int) -> None:
     from chalicelib.domain.records import CONTACT_FIELDS
-    from tests.helpers import registration_body
+    from tests.helpers import last_code, registration_body
 
     body = registration_body(n, user_id=f"bench.user{n}", email=f"bench.user{n}@example.com")
     body["email_confirmation"] = body["email"]
@@ -357,6 +334,7 @@ def main() -> None:
     import app as application
     from chalicelib.config import get_settings
     from chalicelib.wiring import services
+    from tests.helpers import FakeClock
 
     silence_logs(application.app)
     rows: list[dict[str, Any]] = []

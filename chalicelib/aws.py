@@ -75,7 +75,7 @@ def share_session_with_pynamodb() -> None:
     """Make every PynamoDB connection take its botocore session from `session()`.
 
     PynamoDB 6.1 calls `pynamodb.connection.base.get_session()` when a connection first needs
-    one (tests/test_aws_session.py fails if a PynamoDB upgrade stops doing so).
+    one (tests/api/test_aws_session.py fails if a PynamoDB upgrade stops doing so).
     """
     import pynamodb.connection.base
 

@@ -1,7 +1,7 @@
 """Generate chalicelib/data/countries.json from pycountry's ISO 3166-1 data in Spanish.
 
 pycountry is a build-time dependency only: it weighs 23 MB, which the Lambda package and its
-cold start would pay for on every call to read 249 names. tests/test_catalogs.py checks that the
+cold start would pay for on every call to read 249 names. tests/api/test_catalogs.py checks that the
 committed file still equals this script's output.
 """
 

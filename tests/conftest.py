@@ -1,4 +1,4 @@
-"""Shared fixtures.
+"""Shared fixtures (helpers live in tests/helpers.py, tests/flows.py and tests/stack.py).
 
 The `dev` stage's environment variables are exported here, before anything from chalicelib is
 imported, because PynamoDB reads table names when the model classes are defined, while
@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-STAGE = "dev"
+from tests.helpers import DOCUMENT, STAGE, STAGE_ENVIRONMENT, FakeClock
 
-STAGE_ENVIRONMENT: dict[str, str] = json.loads((ROOT / ".chalice" / "config.json").read_text())[
-    "stages"
-][STAGE]["environment_variables"]
 os.environ.update(STAGE_ENVIRONMENT)
 os.environ.update(
     {
@@ -36,31 +30,14 @@ os.environ.update(
 os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.pop("AWS_PROFILE", None)
 
-import boto3  # noqa: E402
-import pytest  # noqa: E402
-from chalice.test import Client  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
-from moto.ses.models import ses_backends  # noqa: E402
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
 
-from chalicelib.config import get_settings  # noqa: E402
-from chalicelib.store.models import create_tables  # noqa: E402
-from chalicelib.wiring import services  # noqa: E402
-
-CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
-
-
-class FakeClock:
-    """Epoch seconds that only move when a test moves them."""
-
-    def __init__(self, start: float = 1_790_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from chalicelib.config import get_settings
+from chalicelib.store.models import create_tables
+from chalicelib.wiring import services
 
 
 @pytest.fixture
@@ -89,18 +66,10 @@ def client(aws: None, clock: FakeClock) -> Iterator[Client]:
         yield c
 
 
-def outbox() -> list[Any]:
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
-
-
-def mails_to(address: str) -> list[Any]:
-    return [m for m in outbox() if address in m.destinations.get("ToAddresses", [])]
-
-
-def last_code(address: str) -> str:
-    match = CODE_IN_MAIL.search(mails_to(address)[-1].body)
-    assert match, "no security code in the mail"
-    return match.group(1)
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    """The published OpenAPI document (chalicelib/openapi.json)."""
+    return dict(json.loads(DOCUMENT.read_text(encoding="utf-8")))
 
 
 # A skipped test must not let the suite pass: a browser test that cannot run is a failure.

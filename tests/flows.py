@@ -1,18 +1,27 @@
 """Whole journeys through the API (api.md), for tests that watch what a journey touches: the AWS
-calls it makes (IAM, tests/test_template.py) and the log lines it writes (tests/test_logging.py).
+calls it makes (IAM, tests/package/test_template.py) and the log lines it writes
+(tests/api/test_logging.py).
 
 Each journey returns the secrets it used, so that a test can look for them where they must not be.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.records import CONTACT_FIELDS
-from tests.conftest import last_code, mails_to
-from tests.helpers import bearer, call, new_email_body, post, registration_body, request_code
+from tests.helpers import (
+    UNDO_LINK,
+    bearer,
+    call,
+    last_code,
+    mails_to,
+    new_email_body,
+    post,
+    registration_body,
+    request_code,
+)
 
 
 @dataclass
@@ -180,9 +189,6 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
-
-
-UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_-]{43})")
 
 
 def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -> None:

@@ -1,17 +1,69 @@
-"""Request helpers and realistic test data shared by the API tests."""
+"""The shared helper layer of the tests (with tests/flows.py and tests/stack.py): paths, request
+helpers, realistic test data, the stand-ins every kind of test uses, and readers of what the
+in-process moto stored and mailed. Fixtures live in the conftest.py files, never here.
+
+tests/conftest.py imports this module before it exports the `dev` stage's environment: so nothing
+imported at the top of this module may read the environment or bind a table (the domain package
+does neither; moto and the store are imported inside the functions that need them).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
 from stdnum.ec import ci
 
-from chalicelib.domain.records import CONTACT_FIELDS
+from chalicelib.domain import passwords
+from chalicelib.domain.records import CONTACT_FIELDS, User
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGE = "dev"
+STAGE_ENVIRONMENT: dict[str, str] = json.loads((ROOT / ".chalice" / "config.json").read_text())[
+    "stages"
+][STAGE]["environment_variables"]
+DOCUMENT = ROOT / "chalicelib" / "openapi.json"
+CODE_IN_MAIL = re.compile(r">([2-9A-HJ-NP-Z]{8})<")
+USER = "juan.perez1"
+
+
+class FakeClock:
+    """Epoch seconds that only move when a test moves them."""
+
+    def __init__(self, start: float = 1_790_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+# --- what in-process moto mailed ---------------------------------------------------------------
+
+
+def outbox() -> list[Any]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def mails_to(address: str) -> list[Any]:
+    return [m for m in outbox() if address in m.destinations.get("ToAddresses", [])]
+
+
+def last_code(address: str) -> str:
+    match = CODE_IN_MAIL.search(mails_to(address)[-1].body)
+    assert match, "no security code in the mail"
+    return match.group(1)
 
 
 @dataclass
@@ -104,8 +156,6 @@ def new_email_body(
 
 def register(client: Any, n: int = 1, **overrides: Any) -> Answer:
     """Request a code for the body's address, read it from the outbox, and register."""
-    from tests.conftest import last_code
-
     body = registration_body(n, **overrides)
     answer = request_code(client, body["email"])
     assert answer.status == 202, answer.body
@@ -156,7 +206,6 @@ def stored_state() -> tuple[list[list[str]], int]:
     import boto3
 
     from chalicelib.store.models import ALL_MODELS
-    from tests.conftest import outbox
 
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     tables = [
@@ -167,3 +216,272 @@ def stored_state() -> tuple[list[list[str]], int]:
         for model in ALL_MODELS
     ]
     return tables, len(outbox())
+
+
+# --- what the tables hold, read around the app's clients ---------------------------------------
+
+
+def dynamodb(endpoint_url: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint_url)
+
+
+def user_item(user_id: str = USER) -> dict[str, Any]:
+    from chalicelib.config import get_settings
+
+    return dynamodb().get_item(
+        TableName=get_settings().users_table, Key={"user_id": {"S": user_id}}, ConsistentRead=True
+    )["Item"]
+
+
+def claim_owner(claim: str) -> str | None:
+    from chalicelib.config import get_settings
+
+    item = (
+        dynamodb()
+        .get_item(
+            TableName=get_settings().claims_table, Key={"claim": {"S": claim}}, ConsistentRead=True
+        )
+        .get("Item")
+    )
+    return item["owner"]["S"] if item else None
+
+
+def audit_events(
+    event: str | None = None,
+    *,
+    user_id: str | None = USER,
+    endpoint_url: str | None = None,
+    table: str | None = None,
+) -> list[dict[str, Any]]:
+    """The audit items named `event` of `user_id` (None: any), oldest first. In-process moto by
+    default; `endpoint_url` and `table` read a moto server's (the local stage names its tables
+    apart)."""
+    from chalicelib.config import get_settings
+
+    pages = (
+        dynamodb(endpoint_url)
+        .get_paginator("scan")
+        .paginate(TableName=table or get_settings().audit_table, ConsistentRead=True)
+    )
+    return sorted(
+        (
+            item
+            for page in pages
+            for item in page["Items"]
+            if (user_id is None or item["user_id"]["S"] == user_id)
+            and (event is None or item["event"]["S"] == event)
+        ),
+        key=lambda item: item["at_event"]["S"],
+    )
+
+
+# --- the account's own routes ------------------------------------------------------------------
+
+
+def get_profile(client: Any, token: str) -> Answer:
+    return call(client, "GET", "/v1/account", **bearer(token))
+
+
+def update_body(profile: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """What the modify form sends back unchanged, keeping the e-mail, plus `changes`."""
+    body = {name: profile[name] for name in ("version", *CONTACT_FIELDS)}
+    body["keep_email"] = True
+    body.update(changes)
+    return body
+
+
+def put(client: Any, token: str, body: Any) -> Answer:
+    return call(client, "PUT", "/v1/account", body, **bearer(token))
+
+
+def account_post(client: Any, token: str, path: str, body: Any) -> Answer:
+    return post(client, f"/v1/account/{path}", body, **bearer(token))
+
+
+UNDO_PATH = "/v1/account/email-change/undo"
+UNDO_LINK = re.compile(r"undo-email\.html\?token=([A-Za-z0-9_-]{43})")
+
+
+def undo_link(address: str, link: re.Pattern[str] = UNDO_LINK) -> str:
+    """The token of the newest undo link (`link`) mailed to `address`."""
+    for mail in reversed(mails_to(address)):
+        if match := link.search(mail.body):
+            return match.group(1)
+    raise AssertionError(f"no undo link mailed to {address}")
+
+
+def undo(client: Any, token: Any) -> Answer:
+    return post(client, UNDO_PATH, {"token": token})
+
+
+def email_change(client: Any, token: str, profile: dict[str, Any], address: str) -> Answer:
+    """Request a code for `address`, read it from the mail, and save the change."""
+    assert account_post(client, token, "security-code", {"email": address}).status == 202
+    body = new_email_body(profile, address, last_code(address))
+    return put(client, token, body)
+
+
+# --- password recovery -------------------------------------------------------------------------
+
+RECOVERY_SUBJECT = "RECUPERACIÓN DE CONTRASEÑA"
+RECOVERED_PASSWORD = "Recuperada2026ok"
+
+
+def request_recovery(client: Any, **identifier: str) -> Answer:
+    return post(client, "/v1/password-recovery/security-code", identifier)
+
+
+def recovery_mails(address: str = "juan.perez1@example.com") -> list[Any]:
+    return [m for m in mails_to(address) if m.subject == RECOVERY_SUBJECT]
+
+
+def recovery_code(address: str = "juan.perez1@example.com") -> str:
+    (mail, *_) = reversed(recovery_mails(address))
+    match = CODE_IN_MAIL.search(mail.body)
+    assert match, "no code in the recovery mail"
+    return match.group(1)
+
+
+def reset(client: Any, code: str, password: str = RECOVERED_PASSWORD, **identifier: str) -> Answer:
+    body = {
+        **(identifier or {"user_id": USER}),
+        "security_code": code,
+        "new_password": password,
+        "new_password_confirmation": password,
+    }
+    return post(client, "/v1/password-recovery", body)
+
+
+# --- the OpenAPI document ----------------------------------------------------------------------
+
+
+def resolve(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def assert_conforms(document: dict[str, Any], path: str, method: str, answer: Answer) -> None:
+    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator import validate as validate_schema
+
+    operation = document["paths"][path][method.lower()]
+    assert str(answer.status) in operation["responses"], (path, method, answer.status)
+    response = resolve(document, operation["responses"][str(answer.status)])
+    for name in response.get("headers", {}):
+        assert name in answer.headers, (path, method, answer.status, name)
+    if "content" not in response:
+        assert answer.body is None
+        return
+    schema = {
+        **response["content"]["application/json"]["schema"],
+        "components": document["components"],
+    }
+    validate_schema(answer.body, schema, cls=OAS30Validator)
+
+
+# --- domain records ----------------------------------------------------------------------------
+
+_HASH: list[str] = []
+
+
+def _hash() -> str:
+    if not _HASH:
+        _HASH.append(passwords.hash_password(PASSWORD))
+    return _HASH[0]
+
+
+def a_user(**changes: object) -> User:
+    """A domain `User` (ana.torres, password PASSWORD) for the pure tests, with `changes`."""
+    user = User(
+        user_id="ana.torres",
+        document_type="CEDULA",
+        document_number="1710034065",
+        name="Ana Torres",
+        password_hash="" if "password_hash" in changes else _hash(),
+        country="EC",
+        province="17",
+        city="1701",
+        address="Av. Amazonas 100",
+        phone1="022345678",
+        phone2=None,
+        mobile_operator=None,
+        mobile=None,
+        fax=None,
+        email="ana@example.com",
+        senae_email="ana.torres@correo.aduana.gob.ec",
+    )
+    return replace(user, **changes)  # type: ignore[arg-type]  # fields the test names
+
+
+# --- the account's changes ---------------------------------------------------------------------
+
+NEW_PASSWORD = "Nueva2026clave"
+WRONG = "Otra2026clave"
+NEW_EMAIL = "juan.nuevo@example.com"
+REASON = "Necesito un nuevo ID de usuario"
+
+
+def new_password(value: str, confirmation: str | None = None) -> dict[str, Any]:
+    return {"new_password": value, "new_password_confirmation": confirmation or value}
+
+
+def unverify_sender() -> None:
+    """SES refuses every mail from now on (moto checks the sender identity)."""
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    boto3.client("ses", region_name="us-east-1").delete_identity(
+        Identity=get_settings().mail_sender
+    )
+
+
+# --- registration ------------------------------------------------------------------------------
+
+CODE_SUBJECT = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
+
+
+def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
+    assert answer.status == status, answer.body
+    assert set(answer.body) == {"error"}
+    assert answer.error["code"] == code, answer.body
+    assert isinstance(answer.error["message"], str) and answer.error["message"]
+    assert set(answer.error) <= {"code", "message", "fields"}
+    return answer.error
+
+
+def counts() -> dict[str, int]:
+    from chalicelib.store.models import AuditModel, ClaimModel, UserModel
+
+    return {
+        "users": UserModel.count(),
+        "claims": sum(1 for _ in ClaimModel.scan()),
+        "audit": sum(1 for _ in AuditModel.scan()),
+    }
+
+
+def claims() -> dict[str, str]:
+    from chalicelib.store.models import ClaimModel
+
+    return {item.claim: item.owner for item in ClaimModel.scan()}
+
+
+def wrong_code(right: str) -> str:
+    return "22222222" if right != "22222222" else "33333333"
+
+
+def with_code(client: Any, n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A registration body whose security code was requested and read from the mail."""
+    from chalicelib.domain.fields import normalise_email
+
+    body = registration_body(n, **overrides)
+    assert request_code(client, body["email"]).status == 202
+    # The mail goes to the normalised address (domain lower-cased).
+    body["security_code"] = last_code(normalise_email(body["email"]))
+    return body

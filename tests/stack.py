@@ -1,4 +1,5 @@
-"""moto in server mode for the fault and load tests, and a fault injector at the botocore level.
+"""moto in server mode for the fault, race, load and local-stack tests, and a fault injector at
+the botocore level.
 
 In server mode the app's AWS calls leave botocore as real HTTP requests to a serialized moto server
 (devstack.moto_server), so a `before-send` handler that answers instead of the network replaces
@@ -36,9 +37,10 @@ import chalicelib.store.transactions
 from chalicelib import aws
 from chalicelib.config import get_settings
 from chalicelib.store.models import ALL_MODELS, create_tables
+from chalicelib.wiring import services
 from devstack.moto_server import MotoServer
 from devstack.run import local_environment
-from tests.conftest import ROOT, STAGE_ENVIRONMENT
+from tests.helpers import ROOT, STAGE_ENVIRONMENT
 
 
 def forget_aws_clients() -> None:
@@ -49,84 +51,117 @@ def forget_aws_clients() -> None:
 
 
 @contextmanager
-def moto_stack() -> Iterator[MotoServer]:
-    """A fresh serialized moto server with the tables and the verified sender; the app's
-    clients point at it while the block runs."""
-    server = MotoServer(port=0).start()
-    # moto keeps its state in this process's globals, which an earlier server may have filled.
-    requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
-    previous = os.environ.get("AWS_ENDPOINT_URL")
-    os.environ["AWS_ENDPOINT_URL"] = server.url
+def environment(**values: str) -> Iterator[None]:
+    """Environment variables for the block, read afresh by settings, services and AWS clients."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    get_settings.cache_clear()
+    services.cache_clear()
     forget_aws_clients()
     try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        get_settings.cache_clear()
+        services.cache_clear()
+        forget_aws_clients()
+
+
+@contextmanager
+def moto_server() -> Iterator[MotoServer]:
+    """A fresh serialized moto server (devstack.moto_server), stopped after the block: the one
+    set-up of the fault, race, load and local-stack tests."""
+    server = MotoServer(port=0).start()
+    try:
+        # moto keeps its state in this process's globals, which an earlier server may have filled.
+        requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def moto_stack(**settings: str) -> Iterator[MotoServer]:
+    """A fresh moto server with the tables and the verified sender; this process's app (the `dev`
+    stage, with `settings` on top) points at it while the block runs."""
+    with moto_server() as server, environment(AWS_ENDPOINT_URL=server.url, **settings):
         create_tables()
         boto3.client("ses", region_name="us-east-1").verify_email_identity(
             EmailAddress=get_settings().mail_sender
         )
         yield server
-    finally:
-        if previous is None:
-            os.environ.pop("AWS_ENDPOINT_URL", None)
-        else:
-            os.environ["AWS_ENDPOINT_URL"] = previous
-        forget_aws_clients()
-        server.stop()
+
+
+LOCAL_HASH_KEY = "local-stack-test-only-hash-key-0123456789"
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    url: str
+    moto: MotoServer
+    log: Path
+
+
+@contextmanager
+def running_local_stack(
+    log_path: Path, shell: dict[str, str] | None = None, **settings: str
+) -> Iterator[LocalStack]:
+    """moto and the API the way `make run` starts them (devstack/run.py: a serialized moto server,
+    its tables, `python -m devstack.api_server`, which serves requests in parallel): what the
+    race, load and limit tests fire parallel requests at, and the local API server's tests read.
+
+    `shell` is a developer's shell that sets only these variables (the `dev` stage's values
+    tests/conftest.py exported for the in-process tests are not part of it); None keeps this
+    process's environment. `settings` go on top of what the stack derives from either."""
+    with moto_server() as moto:
+        with pytest.MonkeyPatch.context() as patch:
+            if shell is not None:
+                for name in (*STAGE_ENVIRONMENT, "AWS_ENDPOINT_URL", "HASH_KEY"):
+                    patch.delenv(name, raising=False)
+                for name, value in shell.items():
+                    patch.setenv(name, value)
+            env = local_environment(moto.url, "http://127.0.0.1:8080")
+        env.update({"HASH_KEY": LOCAL_HASH_KEY, "PYTHONUNBUFFERED": "1", **settings})
+        # Tables and sender as `make run` creates them, in a process of their own: this one's
+        # models are bound to the `dev` stage's tables.
+        subprocess.run(
+            [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
+             "prepare_aws(dict(os.environ))"],
+            cwd=ROOT, env=env, check=True, timeout=120,
+        )  # fmt: skip
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        with log_path.open("wb") as log:
+            api = subprocess.Popen(
+                [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
+                 "127.0.0.1", "--port", str(port), "--no-autoreload"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    assert api.poll() is None, log_path.read_text()[-2000:]
+                    try:
+                        if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
+                            break
+                    except requests.ConnectionError:
+                        pass
+                    assert time.monotonic() < deadline, "the API did not come up"
+                    time.sleep(0.2)
+                yield LocalStack(url, moto, log_path)
+            finally:
+                os.killpg(api.pid, 15)
+                api.wait(timeout=10)
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@dataclass
-class LocalStack:
-    api: str
-    moto: MotoServer
-
-
-@contextmanager
-def running_local_stack(tmp_path: Path, **settings: str) -> Iterator[LocalStack]:
-    """moto and the API the way `make run` starts them (a serialized moto server, the API as
-    `python -m devstack.api_server`, which serves requests in parallel), with `settings` on top
-    of the `local` stage's: what the race, load and limit tests fire parallel requests at."""
-    moto = MotoServer(port=0).start()
-    requests.post(f"{moto.url}/moto-api/reset", timeout=10).raise_for_status()
-    env = local_environment(moto.url, "http://127.0.0.1:8080")
-    env.update({"HASH_KEY": "local-stack-test-only-hash-key-0123456789", **settings})
-    # Tables and sender as `make run` creates them, in a process of their own so that this
-    # one's environment (the `dev` stage of the other tests) is left alone.
-    subprocess.run(
-        [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
-         "prepare_aws(dict(os.environ))"],
-        cwd=ROOT, env=env, check=True, timeout=120,
-    )  # fmt: skip
-    port = free_port()
-    log_path = tmp_path / f"api-{port}.log"
-    log = log_path.open("wb")
-    api = subprocess.Popen(
-        [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
-         "127.0.0.1", "--port", str(port), "--no-autoreload"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert api.poll() is None, log_path.read_text()[-2000:]
-            try:
-                if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the API did not come up"
-            time.sleep(0.2)
-        yield LocalStack(url, moto)
-    finally:
-        os.killpg(api.pid, 15)
-        api.wait(timeout=10)
-        log.close()
-        moto.stop()
 
 
 def app_clients() -> dict[str, Any]:
@@ -273,64 +308,3 @@ def install_backoff_recorder(monkeypatch: Any) -> BackoffRecorder:
     recorder = BackoffRecorder()
     monkeypatch.setattr(botocore.endpoint, "time", recorder)
     return recorder
-
-
-# --- the local stack's API server --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LocalApi:
-    url: str
-    log: Path
-
-
-@contextmanager
-def local_api(log_path: Path, shell: dict[str, str]) -> Iterator[LocalApi]:
-    """The API as `make run` starts it (devstack/run.py: moto, its tables, `python -m
-    devstack.api_server`), from a developer's shell that sets `shell`. The `dev` stage's values
-    tests/conftest.py exported for the in-process tests are not part of that shell."""
-    server = MotoServer(port=0).start()
-    requests.post(f"{server.url}/moto-api/reset", timeout=10).raise_for_status()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in (*STAGE_ENVIRONMENT, "AWS_ENDPOINT_URL", "HASH_KEY"):
-            patch.delenv(name, raising=False)
-        for name, value in shell.items():
-            patch.setenv(name, value)
-        env = local_environment(server.url, "http://127.0.0.1:8080")
-    env["PYTHONUNBUFFERED"] = "1"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = log_path.open("wb")
-    api: subprocess.Popen[bytes] | None = None
-    try:
-        # Tables and sender as `make run` creates them, in a process of their own: this one's
-        # models are bound to the `dev` stage's tables.
-        subprocess.run(
-            [sys.executable, "-c", "import os\nfrom devstack.run import prepare_aws\n"
-             "prepare_aws(dict(os.environ))"],
-            cwd=ROOT, env=env, check=True, timeout=120,
-        )  # fmt: skip
-        api = subprocess.Popen(
-            [sys.executable, "-m", "devstack.api_server", "--stage", "local", "--host",
-             "127.0.0.1", "--port", str(port), "--no-autoreload"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            assert api.poll() is None, log_path.read_text()[-2000:]
-            try:
-                if requests.get(f"{url}/v1/health", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, "the API did not come up"
-            time.sleep(0.2)
-        yield LocalApi(url, log_path)
-    finally:
-        if api is not None:
-            os.killpg(api.pid, 15)
-            api.wait(timeout=10)
-        log.close()
-        server.stop()

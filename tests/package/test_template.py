@@ -1,0 +1,485 @@
+"""The packaged CloudFormation template (R-OPS-1): tables, least-privilege IAM, gateway errors.
+
+Reads `build/package/sam.json` as `make package` (which `make test` runs first) leaves it; when
+that file is missing or older than what it is built from, the test packages into a temporary
+folder itself, so it never reads a stale template and never skips.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import botocore.client
+import pytest
+
+from chalicelib.domain import errors
+from chalicelib.store.models import ALL_MODELS, TTL_ATTRIBUTES
+from tests import flows
+from tests.helpers import ROOT
+
+pytestmark = pytest.mark.xdist_group("template")
+
+PACKAGED = ROOT / "build" / "package" / "sam.json"
+MERGED = ROOT / "infra" / "resources.json"
+SOURCES = [
+    MERGED,
+    ROOT / ".chalice" / "config.json",
+    ROOT / "requirements.txt",
+    ROOT / "app.py",
+    *sorted((ROOT / "chalicelib").rglob("*.py")),
+]
+CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
+DEPLOYED_STAGES = ("dev", "prod")
+TABLE_VARIABLES = (
+    "USERS_TABLE",
+    "CLAIMS_TABLE",
+    "CODES_TABLE",
+    "SESSIONS_TABLE",
+    "AUDIT_TABLE",
+    "LIMITS_TABLE",
+)
+
+
+def _package(into: Path) -> Path:
+    chalice = Path(sys.executable).with_name("chalice")
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HASH_KEY"):
+        env.pop(name, None)
+    subprocess.run(
+        [str(chalice), "package", "--stage", "prod", "--merge-template", str(MERGED), str(into)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return into / "sam.json"
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    newest_source = max(path.stat().st_mtime for path in SOURCES)
+    if PACKAGED.exists() and PACKAGED.stat().st_mtime >= newest_source:
+        return PACKAGED
+    return _package(tmp_path_factory.mktemp("package") / "out")
+
+
+@pytest.fixture(scope="module")
+def template(packaged: Path) -> dict[str, Any]:
+    return json.loads(packaged.read_text(encoding="utf-8"))
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
+
+
+def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return resources(template, "AWS::Serverless::Function")
+
+
+def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for role in resources(template, "AWS::IAM::Role").values():
+        for policy in role["Properties"].get("Policies", []):
+            found.extend(policy["PolicyDocument"]["Statement"])
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def table_of_variable(template: dict[str, Any], variable: str) -> str:
+    """The logical id of the table whose name the function gets in `variable`."""
+    (function,) = functions(template).values()
+    value = function["Properties"]["Environment"]["Variables"][variable]
+    assert isinstance(value, dict) and set(value) == {"Ref"}, f"{variable} is {value!r}"
+    return str(value["Ref"])
+
+
+def model_tables(template: dict[str, Any]) -> dict[str, Any]:
+    """Logical table id -> PynamoDB model, matched through the environment variable that names it
+    (the tests run with the `dev` stage's variables, the template maps the same ones to Refs)."""
+    by_name = {os.environ[v]: table_of_variable(template, v) for v in TABLE_VARIABLES}
+    return {by_name[model.Meta.table_name]: model for model in ALL_MODELS}
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+
+def test_template_declares_exactly_one_table_per_model_with_its_key_schema(template):
+    """R-OPS-1: every table the code uses comes from the template, and no other."""
+    declared = resources(template, "AWS::DynamoDB::Table")
+    expected = model_tables(template)
+    assert set(declared) == set(expected)
+    for logical, model in expected.items():
+        props = declared[logical]["Properties"]
+        keys = {"HASH": model._hash_keyname}
+        if model._range_keyname:
+            keys["RANGE"] = model._range_keyname
+        assert {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]} == keys, logical
+        assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == {
+            name: "S" for name in keys.values()
+        }, logical
+        assert "GlobalSecondaryIndexes" not in props and "LocalSecondaryIndexes" not in props
+
+
+def test_tables_are_on_demand_recoverable_encrypted_protected_and_retained(template):
+    """R-OPS-1: pay per request, point-in-time recovery, SSE, deletion protection, Retain."""
+    for logical, table in resources(template, "AWS::DynamoDB::Table").items():
+        props = table["Properties"]
+        assert props["BillingMode"] == "PAY_PER_REQUEST", logical
+        assert "ProvisionedThroughput" not in props, logical
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True, logical
+        assert props["DeletionProtectionEnabled"] is True, logical
+        assert table["DeletionPolicy"] == "Retain", logical
+        assert table["UpdateReplacePolicy"] == "Retain", logical
+
+
+def test_ttl_is_enabled_on_the_attribute_each_expiring_model_declares(template):
+    """R-OPS-1: codes, sessions and rate-limit counters expire through DynamoDB's TTL."""
+    declared = resources(template, "AWS::DynamoDB::Table")
+    for logical, model in model_tables(template).items():
+        ttl = declared[logical]["Properties"].get("TimeToLiveSpecification")
+        if model in TTL_ATTRIBUTES:
+            assert ttl == {"AttributeName": TTL_ATTRIBUTES[model], "Enabled": True}, logical
+            assert TTL_ATTRIBUTES[model] in model.get_attributes()
+        else:
+            assert ttl is None, logical
+
+
+@pytest.mark.parametrize("stage", DEPLOYED_STAGES)
+def test_stage_table_names_are_the_ones_the_stack_named_after_the_stage_creates(template, stage):
+    """docs/deploy.md names the stacks `ecuapass-<stage>`; the template names tables after the
+    stack, so the stage's own table names in .chalice/config.json are what AWS will hold."""
+    env = CONFIG["stages"][stage]["environment_variables"]
+    declared = resources(template, "AWS::DynamoDB::Table")
+    for variable in TABLE_VARIABLES:
+        kind = variable.removesuffix("_TABLE").lower()
+        name = declared[table_of_variable(template, variable)]["Properties"]["TableName"]
+        assert name == {"Fn::Sub": "${AWS::StackName}-" + kind}
+        assert env[variable] == f"ecuapass-{stage}-{kind}"
+    assert env["HASH_KEY_PARAMETER"] == f"/ecuapass-{stage}/hash-key"
+
+
+# --- functions -------------------------------------------------------------------------------
+
+
+def test_functions_get_table_names_by_reference_not_as_strings(template):
+    tables = set(resources(template, "AWS::DynamoDB::Table"))
+    assert functions(template)
+    for name, function in functions(template).items():
+        variables = function["Properties"]["Environment"]["Variables"]
+        for variable in TABLE_VARIABLES:
+            assert variables[variable] in [{"Ref": t} for t in tables], (name, variable)
+
+
+def test_functions_run_python_3_13_under_the_declared_role_and_log_group(template):
+    for name, function in functions(template).items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.13", name
+        assert props["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}, name
+        assert props["LoggingConfig"]["LogGroup"] == {"Ref": "ApiHandlerLogGroup"}, name
+        assert props["MemorySize"] == CONFIG["stages"]["prod"]["lambda_memory_size"]
+    group = template["Resources"]["ApiHandlerLogGroup"]["Properties"]
+    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_deployment_package_carries_linux_builds_of_the_compiled_dependencies(packaged):
+    """argon2 and cffi are compiled: the zip must hold their manylinux x86_64 builds for 3.13."""
+    with zipfile.ZipFile(packaged.parent / "deployment.zip") as bundle:
+        names = set(bundle.namelist())
+    assert any(re.fullmatch(r"_argon2_cffi_bindings/_ffi\.abi3\.so", n) for n in names)
+    assert "_cffi_backend.cpython-313-x86_64-linux-gnu.so" in names
+    assert "chalicelib/data/common-passwords.txt" in names
+    assert "chalicelib/data/reserved-user-ids.txt" in names  # R-HARD-2
+    assert "app.py" in names
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def test_policy_has_no_wildcard_action_or_resource(template):
+    """R-OPS-1: no `*` action, no `*` resource (every call this code makes has a narrower ARN)."""
+    found = statements(template)
+    assert found
+    for statement in found:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, statement
+        for resource in as_list(statement["Resource"]):
+            assert resource != "*", statement
+            assert not (isinstance(resource, str) and resource.endswith(":*")), statement
+
+
+def test_ses_may_send_only_as_the_stage_sender(template):
+    (ses,) = [s for s in statements(template) if any(a.startswith("ses:") for a in s["Action"])]
+    assert ses["Action"] == ["ses:SendEmail"]
+    assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailSender"}}}
+    (function,) = functions(template).values()
+    assert function["Properties"]["Environment"]["Variables"]["MAIL_SENDER"] == {
+        "Ref": "MailSender"
+    }
+    prod_sender = CONFIG["stages"]["prod"]["environment_variables"]["MAIL_SENDER"]
+    assert template["Parameters"]["MailSender"]["Default"] == prod_sender
+
+
+def test_the_only_readable_parameter_is_the_stage_hash_key(template):
+    (ssm,) = [s for s in statements(template) if any(a.startswith("ssm:") for a in s["Action"])]
+    assert ssm["Action"] == ["ssm:GetParameter"]
+    arn = ssm["Resource"]["Fn::Sub"]
+    (function,) = functions(template).values()
+    name = function["Properties"]["Environment"]["Variables"]["HASH_KEY_PARAMETER"]["Fn::Sub"]
+    assert arn.endswith(":parameter" + name)
+    assert not any(s["Action"][0].startswith("kms:") for s in statements(template))
+
+
+def test_logs_may_be_written_only_to_the_function_log_group(template):
+    (logs,) = [s for s in statements(template) if any(a.startswith("logs:") for a in s["Action"])]
+    assert sorted(logs["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert logs["Resource"] == {"Fn::GetAtt": ["ApiHandlerLogGroup", "Arn"]}
+
+
+# What IAM checks for each call: TransactWriteItems has no action of its own, IAM checks each of
+# its items as the matching single-item action on that item's table.
+TRANSACT_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def iam_checks(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(IAM action, what it acts on: table name, From address or parameter name) for one call."""
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        return [
+            (f"dynamodb:{TRANSACT_ITEM_ACTIONS[kind]}", item["TableName"])
+            for entry in params["TransactItems"]
+            for kind, item in entry.items()
+        ]
+    if service == "dynamodb" and operation == "TransactGetItems":
+        return [("dynamodb:GetItem", e["Get"]["TableName"]) for e in params["TransactItems"]]
+    if service == "dynamodb" and operation.startswith("Batch"):
+        return [(f"dynamodb:{operation}", table) for table in params["RequestItems"]]
+    if service == "dynamodb":
+        return [(f"dynamodb:{operation}", params["TableName"])]
+    if service == "ses":
+        return [(f"ses:{operation}", params["Source"])]
+    if service == "ssm":
+        return [(f"ssm:{operation}", params["Name"])]
+    return [(f"{service}:{operation}", "")]
+
+
+@pytest.fixture
+def aws_calls(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+    """Every IAM check the API's AWS calls would meet, once the tables and sender are set up."""
+    seen: list[tuple[str, str]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        seen.extend(iam_checks(self.meta.service_model.service_name, operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    yield seen
+
+
+def granted(template: dict[str, Any]) -> set[tuple[str, str]]:
+    """(action, target) pairs the policy allows, targets spelled as the calls spell them in the
+    tests: the `dev` stage's table names and sender."""
+    names = {table_of_variable(template, v): os.environ[v] for v in TABLE_VARIABLES}
+    allowed = set()
+    for statement in statements(template):
+        for action in statement["Action"]:
+            for resource in as_list(statement["Resource"]):
+                if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+                    logical = resource["Fn::GetAtt"][0]
+                    if logical in names:
+                        allowed.add((action, names[logical]))
+            if action.startswith("ses:"):
+                allowed.add((action, os.environ["MAIL_SENDER"]))
+    return allowed
+
+
+def _not_granted(template: dict[str, Any], seen: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {check for check in seen if check[0].startswith(("dynamodb:", "ses:"))} - granted(
+        template
+    )
+
+
+def test_policy_allows_every_aws_call_of_a_registration(template, client, aws_calls):
+    """R-OPS-1: what the registration journey does in moto, IAM would let it do in AWS."""
+    flows.registration(client, 41)
+    assert aws_calls, "the journey made no AWS call: the recorder is not seeing them"
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
+def test_policy_allows_every_aws_call_of_log_in_account_changes_and_deactivation(
+    template, client, aws_calls
+):
+    """R-OPS-1 for api.md "Sessions" and "Account" (issue 3's routes)."""
+    journey = flows.sign_up(client, 42)
+    flows.account(client, journey, "juana.nueva42@example.org", "OtraClave2026firme")
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
+def test_policy_allows_every_aws_call_of_recovery_and_the_undo_of_an_e_mail_change(
+    template, client, aws_calls
+):
+    """R-OPS-1 for issue 8's routes: the undo link in the codes table, the claims it moves, the
+    lock-out and recovery notices."""
+    journey = flows.sign_up(client, 45)
+    flows.recovery(client, journey, "ana.nueva45@example.org", "Recuperada2026ok")
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
+@contextmanager
+def a_concurrent_write_lost_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The lock-out state's first conditional write loses to a concurrent attempt, as in a
+    parallel burst: the gate then reads the state again (R-HARD-1)."""
+    from chalicelib.store.accounts import DynamoAccountStore
+
+    real = DynamoAccountStore.save_login_state
+    lost: list[bool] = []
+
+    def lose_once(self: DynamoAccountStore, user_id: str, **kwargs: Any) -> bool:
+        if not lost:
+            lost.append(True)
+            return False
+        return real(self, user_id, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoAccountStore, "save_login_state", lose_once)
+        yield
+    assert lost, "no lock-out write happened"
+
+
+def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
+    template, client, aws_calls, monkeypatch
+):
+    """Least privilege the other way round: every grant is used by some journey."""
+    flows.registration(client, 43)
+    flows.account(client, flows.sign_up(client, 44), "ana.nueva44@example.org", "Nueva2026ok")
+    with a_concurrent_write_lost_once(monkeypatch):
+        flows.guesses(client, "nadie.registrado")
+    used = set(aws_calls)
+    unused = granted(template) - used
+    assert not unused, f"remove from infra/resources.json's ApiHandlerRole: {sorted(unused)}"
+
+
+# --- API Gateway's own errors ----------------------------------------------------------------
+
+GATEWAY_ERRORS = {
+    "DEFAULT_4XX": (None, "VALIDATION_ERROR"),
+    "DEFAULT_5XX": ("503", "SERVICE_UNAVAILABLE"),
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND"),
+    "RESOURCE_NOT_FOUND": ("404", "NOT_FOUND"),
+    "THROTTLED": ("429", "TOO_MANY_REQUESTS"),
+    "QUOTA_EXCEEDED": ("429", "TOO_MANY_REQUESTS"),
+    "REQUEST_TOO_LARGE": ("413", "VALIDATION_ERROR"),
+    "UNSUPPORTED_MEDIA_TYPE": ("415", "VALIDATION_ERROR"),
+    "UNAUTHORIZED": ("401", "UNAUTHORIZED"),
+    "ACCESS_DENIED": ("401", "UNAUTHORIZED"),
+    "EXPIRED_TOKEN": ("401", "UNAUTHORIZED"),
+    "AUTHORIZER_FAILURE": ("503", "SERVICE_UNAVAILABLE"),
+    "AUTHORIZER_CONFIGURATION_ERROR": ("503", "SERVICE_UNAVAILABLE"),
+    "INTEGRATION_TIMEOUT": ("503", "SERVICE_UNAVAILABLE"),
+}
+API_ERRORS: list[type[errors.ApiError]] = [errors.ApiError, *errors.ApiError.__subclasses__()]
+API_CODES = {cls.code for cls in API_ERRORS}
+
+
+def gateway_responses(template: dict[str, Any]) -> dict[str, Any]:
+    # In the API definition rather than as GatewayResponse resources: SAM re-imports the
+    # definition on every deployment and that import drops responses declared beside it.
+    body = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    return body["x-amazon-apigateway-gateway-responses"]
+
+
+@pytest.mark.parametrize("kind", sorted(GATEWAY_ERRORS))
+def test_gateway_errors_answer_in_the_api_shape_with_cors(template, kind):
+    """api.md error shape and CORS headers on what API Gateway answers by itself."""
+    status, code = GATEWAY_ERRORS[kind]
+    response = gateway_responses(template)[kind]
+    assert response.get("statusCode") == status
+    (body,) = response["responseTemplates"].values()
+    assert not re.search(r"[$#]", body), "VTL would interpret $ and #"
+    error = json.loads(body)["error"]
+    assert error["code"] == code and code in API_CODES
+    assert re.search(r"[áéíóúñ]|\b(el|la|de|en|un|su|no|y|e)\b", error["message"]), (
+        "message in Spanish"
+    )
+    headers = response["responseParameters"]
+    assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == {
+        "Fn::Sub": "'${CorsOrigin}'"
+    }
+    assert "Content-Type" in headers["gatewayresponse.header.Access-Control-Allow-Headers"]
+    assert "Authorization" in headers["gatewayresponse.header.Access-Control-Allow-Headers"]
+    if status == "429":
+        assert re.fullmatch(r"'\d+'", headers["gatewayresponse.header.Retry-After"])
+
+
+def test_gateway_cors_origin_is_the_one_the_packaged_preflight_answers(template):
+    """The OPTIONS answers are fixed when packaging; the gateway's errors must name the same."""
+    origin = CONFIG["stages"]["prod"]["environment_variables"]["CORS_ORIGIN"]
+    assert template["Parameters"]["CorsOrigin"]["Default"] == origin
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    preflights = [p["options"] for p in paths.values() if "options" in p]
+    assert preflights
+    for options in preflights:
+        answer = options["x-amazon-apigateway-integration"]["responses"]["default"]
+        allowed = answer["responseParameters"]["method.response.header.Access-Control-Allow-Origin"]
+        assert allowed == f"'{origin}'"
+
+
+def test_templates_pass_cfn_lint_with_no_error_or_warning(packaged):
+    """The same check `make template-check` runs, kept here so a bare pytest run has it too."""
+    cfn_lint = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
+    assert cfn_lint, "cfn-lint is not installed in the venv (requirements-dev.txt)"
+    result = subprocess.run(
+        [cfn_lint, str(packaged), str(WEB)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the web form's hosting (infra/web.json) ----------------------------------------------------
+
+WEB = ROOT / "infra" / "web.json"
+
+
+def test_web_bucket_is_private_and_read_only_by_its_own_distribution():
+    web = json.loads(WEB.read_text(encoding="utf-8"))
+    bucket = resources(web, "AWS::S3::Bucket")["WebBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    (statement,) = web["Resources"]["WebBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    source = statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source.endswith(":distribution/${WebDistribution}")
+    config = web["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["WebOriginAccessControl", "Id"]}
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
