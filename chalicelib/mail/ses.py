@@ -13,12 +13,12 @@ from chalicelib.domain import errors
 log = logging.getLogger(__name__)
 
 # A mail that cannot be sent is answered MAIL_UNAVAILABLE quickly: one retry, not more.
-ATTEMPTS = 2
+SEND_ATTEMPTS = 2
 
 
 def ses_client(region: str) -> Any:
     """Made on first use and kept for the life of the Lambda container (chalicelib/aws.py)."""
-    return aws.client("ses", region, attempts=ATTEMPTS)
+    return aws.client("ses", region, attempts=SEND_ATTEMPTS)
 
 
 class SesMailer:

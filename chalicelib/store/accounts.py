@@ -14,6 +14,7 @@ from pynamodb.expressions.condition import Condition, size
 
 from chalicelib.domain import errors
 from chalicelib.domain.claims import document_claim, email_claim
+from chalicelib.domain.clock import DAY
 from chalicelib.domain.errors import CONFIRMED_MEANWHILE, GONE_MEANWHILE
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.lockout import Counted, login_state
@@ -32,7 +33,7 @@ from chalicelib.store.batch import batch_get
 from chalicelib.store.codes import code_consumption
 from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import DAY, LimitModel, SessionModel, UserModel
+from chalicelib.store.models import LimitModel, SessionModel, UserModel
 from chalicelib.store.sessions import to_model as session_model
 from chalicelib.store.transactions import claim_release, labelled_write, move_claim
 from chalicelib.store.undo import links_value, undo_model

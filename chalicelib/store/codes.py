@@ -7,12 +7,13 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.clock import HOUR
 from chalicelib.domain.records import CodeRecord, CodeTry
 from chalicelib.domain.security_codes import StaleCode
 from chalicelib.store.batch import batch_get
 from chalicelib.store.conditional import update_returning
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import HOUR, ClaimModel, CodeModel
+from chalicelib.store.models import ClaimModel, CodeModel
 
 
 def code_key(email_key: str, purpose: str) -> str:

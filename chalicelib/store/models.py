@@ -31,10 +31,6 @@ aws.share_session_with_pynamodb()
 # attempts in all; past them the adapters answer SERVICE_UNAVAILABLE.
 RETRY_ATTEMPTS = 3
 
-# Time spans of the TTL attributes below.
-HOUR = 3600
-DAY = 24 * HOUR
-
 
 class _Meta:
     region = _settings.region

@@ -8,8 +8,9 @@ from typing import Any
 
 from pynamodb.expressions.condition import Condition
 
+from chalicelib.domain.clock import DAY
 from chalicelib.domain.records import EmailUndo, UndoLink, UndoVoid
-from chalicelib.store.models import DAY, EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
+from chalicelib.store.models import EmailUndoModel, UndoLinkMap, UndoVoidMap, UserModel
 
 # An expired link is kept this long past its expiry, so it answers 410 (expired) rather than
 # 404 (unknown); DynamoDB's TTL removes it some time after that.
