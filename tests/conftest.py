@@ -33,11 +33,17 @@ os.environ.pop("AWS_PROFILE", None)
 import boto3
 import pytest
 from chalice.test import Client
+from hypothesis import settings as hypothesis_settings
 from moto import mock_aws
 
 from chalicelib.config import get_settings
 from chalicelib.store.models import create_tables
 from chalicelib.wiring import services
+
+# Property tests check rules, not speed: a loaded 2-core CI machine must not fail them on
+# Hypothesis's per-example deadline (speed is measured by make bench, never asserted).
+hypothesis_settings.register_profile("project", deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture
