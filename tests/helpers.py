@@ -485,3 +485,22 @@ def with_code(client: Any, n: int = 1, **overrides: Any) -> dict[str, Any]:
     # The mail goes to the normalised address (domain lower-cased).
     body["security_code"] = last_code(normalise_email(body["email"]))
     return body
+
+
+def python_in_a_fresh_process(script: str, env: dict[str, str], timeout: float = 120) -> str:
+    """What `python -c script` prints, run from the repo with `env` only (a fresh interpreter:
+    nothing this process imported or configured); fails the test with its stderr otherwise."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()

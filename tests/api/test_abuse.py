@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from dataclasses import replace
 from typing import Any
 
@@ -29,6 +27,7 @@ from tests.helpers import (
     log_in,
     mails_to,
     post,
+    python_in_a_fresh_process,
     register,
     registration_body,
     request_code,
@@ -418,17 +417,7 @@ def test_prod_allows_only_its_own_origin() -> None:
         },
         **CONFIG["stages"]["prod"]["environment_variables"],
     }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == origin
+    assert python_in_a_fresh_process(script, env) == origin
 
 
 def test_every_test_security_md_cites_exists() -> None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import boto3
@@ -22,7 +20,7 @@ from chalicelib import aws
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.wiring import Services, _cached_hash_key, services
-from tests.helpers import ROOT, post
+from tests.helpers import post, python_in_a_fresh_process
 
 PARAMETER = "/ecuapass-dev/hash-key"
 KEY = "k" * 48
@@ -124,14 +122,4 @@ def test_importing_the_app_reads_no_parameter():
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
     script = "import app, json; print(json.dumps(sorted(app.app.routes)[:1]))"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1])
+    assert json.loads(python_in_a_fresh_process(script, env, timeout=60).splitlines()[-1])
