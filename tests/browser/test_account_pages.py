@@ -293,6 +293,8 @@ def test_account_pages_fit_a_375px_phone_and_every_input_has_a_label(
             no_horizontal_scroll(page)
             assert unlabelled_controls(page) == [], path
         open_page(page, stack, "modificar.html")
+        # «Sí» (keep the address): with «No» and no new address the page refuses before asking.
+        page.get_by_role("radio", name="Sí").check()
         page.get_by_role("button", name="Actualizar").click()
         expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
         no_horizontal_scroll(page)

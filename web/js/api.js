@@ -8,8 +8,13 @@
 import { API_BASE_URL } from "../config.js";
 import { getToken, expireSession } from "./session.js";
 
+// R-UX-5: no answer at all (the request never reached the service, or its answer never came back)
+// is told apart from an answer of the service saying it is unavailable (5xx, SERVER_ERROR_MESSAGE),
+// and a browser that knows it is offline says so.
 export const NETWORK_ERROR_MESSAGE =
-  "No se pudo conectar con el servidor. Revise su conexión a Internet e inténtelo nuevamente en unos momentos.";
+  "No se pudo conectar con el servidor: no hubo respuesta. Revise su conexión a Internet; si funciona, puede que el servicio no esté disponible por el momento: inténtelo nuevamente en unos minutos.";
+export const OFFLINE_MESSAGE =
+  "Su dispositivo no tiene conexión a Internet. Revise su conexión e inténtelo nuevamente.";
 export const TIMEOUT_MESSAGE =
   "El servidor tardó demasiado en responder. Inténtelo nuevamente en unos momentos.";
 
@@ -23,19 +28,21 @@ const FALLBACK_MESSAGES = {
   423: "La cuenta está bloqueada temporalmente. Inténtelo más tarde.",
   429: "Ha realizado demasiadas solicitudes. Espere un momento e inténtelo nuevamente.",
 };
-const SERVER_ERROR_MESSAGE =
+export const SERVER_ERROR_MESSAGE =
   "El servicio no está disponible en este momento. No se realizó ningún cambio; inténtelo nuevamente en unos minutos.";
 
 const REQUEST_TIMEOUT_MS = 30000;
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null }) {
+  constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null, attemptsLeft = null }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.fields = fields && typeof fields === "object" ? fields : null;
     this.retryAfter = retryAfter; // seconds, or null
+    // R-UX-2: tries left before the temporary lock-out (INVALID_CREDENTIALS, SECURITY_CODE_INVALID).
+    this.attemptsLeft = Number.isInteger(attemptsLeft) && attemptsLeft >= 0 ? attemptsLeft : null;
     this.handled = false; // true when the wrapper already acted (e.g. redirected on 401)
   }
 }
@@ -66,6 +73,7 @@ function errorFromResponse(status, data, retryAfter) {
       message: typeof error.message === "string" && error.message.trim() ? error.message : fallback,
       fields: error.fields,
       retryAfter,
+      attemptsLeft: error.attempts_left,
     });
   }
   return new ApiError({ status, code: `HTTP_${status}`, message: fallback, retryAfter });
@@ -106,10 +114,11 @@ export async function request(method, path, { body, auth = false } = {}) {
     });
   } catch (cause) {
     const timedOut = controller.signal.aborted;
+    const offline = typeof navigator !== "undefined" && navigator.onLine === false;
     throw new ApiError({
       status: 0,
-      code: timedOut ? "TIMEOUT" : "NETWORK_ERROR",
-      message: timedOut ? TIMEOUT_MESSAGE : NETWORK_ERROR_MESSAGE,
+      code: timedOut ? "TIMEOUT" : offline ? "OFFLINE" : "NETWORK_ERROR",
+      message: timedOut ? TIMEOUT_MESSAGE : offline ? OFFLINE_MESSAGE : NETWORK_ERROR_MESSAGE,
     });
   } finally {
     clearTimeout(timer);

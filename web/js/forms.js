@@ -271,10 +271,21 @@ export function clearStatus(el) {
   delete el.dataset.state;
 }
 
-/** Disables the buttons (and marks them busy) while `fn` runs. */
+/** True when nothing has the focus: it fell to the page body (R-UX-5). */
+export function focusLost() {
+  const active = document.activeElement;
+  return !active || active === document.body || active === document.documentElement;
+}
+
+/**
+ * Disables the buttons (and marks them busy) while `fn` runs. A disabled button loses the focus
+ * to the page body: when nothing else took it meanwhile, it goes back to the pressed button
+ * (R-UX-5). A caller that leaves the button disabled moves the focus itself.
+ */
 export async function withBusy(buttons, fn) {
   const list = (Array.isArray(buttons) ? buttons : [buttons]).filter(Boolean);
   const previous = list.map((b) => b.disabled);
+  const focused = list.find((b) => b === document.activeElement) || null;
   for (const b of list) {
     b.disabled = true;
     b.setAttribute("aria-busy", "true");
@@ -288,6 +299,9 @@ export async function withBusy(buttons, fn) {
       b.removeAttribute("aria-busy");
       b.classList.remove("is-busy");
     });
+    if (focused && !focused.disabled && document.contains(focused) && focusLost()) {
+      focused.focus({ preventScroll: true });
+    }
   }
 }
 
@@ -321,7 +335,27 @@ export function waitLines(err) {
   if (err.retryAfter != null && err.retryAfter > 0 && !/\d/.test(err.message)) {
     lines.push(`Podrá intentarlo nuevamente en ${formatDuration(err.retryAfter)}.`);
   }
+  const attempts = attemptsLine(err);
+  if (attempts) lines.push(attempts);
   return lines;
+}
+
+/** R-UX-2: "Le quedan N intentos antes del bloqueo temporal." when the API says so, else null. */
+export function attemptsLine(err) {
+  const n = err && err.attemptsLeft;
+  if (n == null) return null;
+  if (n === 0) return "No le quedan intentos: el próximo error bloqueará temporalmente el ingreso.";
+  return `Le ${n === 1 ? "queda 1 intento" : `quedan ${n} intentos`} antes del bloqueo temporal.`;
+}
+
+/** Where no ID was typed (current password on the account pages): the password alone is wrong. */
+export const WRONG_PASSWORD_MESSAGE = "La contraseña es incorrecta.";
+export const LOCKOUT_WARNING =
+  "Cada intento fallido cuenta para el bloqueo temporal del ingreso a su cuenta.";
+
+/** The lines of a refused current password (INVALID_CREDENTIALS on an account page). */
+export function wrongPasswordLines(err) {
+  return [WRONG_PASSWORD_MESSAGE, attemptsLine(err) || LOCKOUT_WARNING];
 }
 
 /**
@@ -357,12 +391,22 @@ export function announce(el, lines, kind = "info") {
   el.focus();
 }
 
+/**
+ * The code field's hint says the real lifetime once a code was requested (the 202's
+ * `expires_in_seconds`), and no figure before (`null`).
+ */
+export function setCodeLifetimeHint(hint, seconds) {
+  if (!hint) return;
+  const lifetime = Number(seconds) > 0 ? formatDuration(seconds) : "unos minutos";
+  hint.textContent = hint.textContent.replace(/Caduca [^.]*? después del envío\./, `Caduca ${lifetime} después del envío.`);
+}
+
 /** The informative message after a security code was requested (202 of .../security-code). */
 export function codeSentLines(email, answer) {
-  const expires = Number(answer?.expires_in_seconds) || 900;
+  const expires = Number(answer?.expires_in_seconds);
   const lines = [
     `Se envió un código de seguridad a ${email} en el mensaje «ACTIVACIÓN DE CORREO ELECTRÓNICO». Revise su bandeja de entrada o la de correos no deseados.`,
-    `El código caduca en ${formatDuration(expires)}.`,
+    `El código caduca en ${expires > 0 ? formatDuration(expires) : "unos minutos"}.`,
   ];
   const resend = Number(answer?.resend_after_seconds);
   if (resend > 0) {

@@ -12,8 +12,10 @@ import {
   rawValueOf,
   showApiError,
   showFieldError,
+  showSummary,
   valueOf,
   withBusy,
+  wrongPasswordLines,
 } from "../forms.js";
 
 const REASON_MIN = 10;
@@ -30,23 +32,26 @@ function updateCounter() {
   counter.textContent = `${n} de ${REASON_MAX} caracteres`;
 }
 
+/** Flags every missing or short field at once (R-UX-1's spirit on the page), focuses the first. */
 function localCheck() {
-  let first = null;
+  const problems = [];
   const text = valueOf(form, "reason") || "";
   if (text.length < REASON_MIN) {
-    first = showFieldError(
-      form,
-      "reason",
-      text
-        ? `El motivo es muy corto: escriba al menos ${REASON_MIN} caracteres.`
-        : "Escriba el motivo por el cual desea dar de baja a su usuario.",
+    problems.push(
+      showFieldError(
+        form,
+        "reason",
+        text
+          ? `El motivo es muy corto: escriba al menos ${REASON_MIN} caracteres.`
+          : "Escriba el motivo por el cual desea dar de baja a su usuario.",
+      ),
     );
   }
   if (!rawValueOf(form, "password")) {
-    first = first || showFieldError(form, "password", "Ingrese su contraseña para confirmar la baja.");
+    problems.push(showFieldError(form, "password", "Ingrese su contraseña para confirmar la baja."));
   }
-  if (first) focusField(first);
-  return !first;
+  if (problems.length) focusField(problems[0]);
+  return !problems.length;
 }
 
 function showDone() {
@@ -55,6 +60,19 @@ function showDone() {
   form.hidden = true;
   document.getElementById("deactivate-intro").hidden = true;
   for (const nav of document.querySelectorAll(".session-nav")) nav.hidden = true;
+  // No session any more: the breadcrumb offers the landing page, not «Menú».
+  const crumbs = document.querySelector(".breadcrumb");
+  if (crumbs) {
+    const home = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = "index.html";
+    link.textContent = "Inicio";
+    home.appendChild(link);
+    const here = document.createElement("li");
+    here.setAttribute("aria-current", "page");
+    here.textContent = "Usuario dado de baja";
+    crumbs.replaceChildren(home, here);
+  }
   document.getElementById("deactivated-user-id").textContent = userId || "";
   document.title = "Usuario dado de baja — ECUAPASS";
   const panel = document.getElementById("deactivation-success");
@@ -71,7 +89,7 @@ form.addEventListener("submit", async (event) => {
     title: "Confirmación",
     message: [
       "¿Está seguro de que desea dar de baja a su usuario?",
-      "No podrá volver a ingresar con él y su ID.usuario no podrá usarse nuevamente.",
+      "No podrá volver a ingresar con él y su ID de usuario no podrá usarse nuevamente.",
     ],
     danger: true,
     focusNo: true,
@@ -83,6 +101,14 @@ form.addEventListener("submit", async (event) => {
       showDone();
     } catch (err) {
       form.elements.namedItem("password").value = "";
+      if (err.code === "INVALID_CREDENTIALS") {
+        // No ID was typed here: only the password can be wrong, and the try counts (R-UX-2).
+        const lines = wrongPasswordLines(err);
+        const control = showFieldError(form, "password", lines.join(" "));
+        showSummary(summary, lines);
+        focusField(control);
+        return;
+      }
       showApiError(form, err, { summary, codeFields: { ...CODE_FIELDS, INVALID_CREDENTIALS: "password" } });
     }
   });

@@ -39,11 +39,12 @@ form.addEventListener("submit", async (event) => {
   clearErrors(form, summary);
   const userId = valueOf(form, "user_id");
   const password = rawValueOf(form, "password");
-  let firstMissing = null;
-  if (!userId) firstMissing = showFieldError(form, "user_id", "Ingrese su ID.usuario.");
-  if (!password) firstMissing = firstMissing || showFieldError(form, "password", "Ingrese su contraseña.");
-  if (firstMissing) {
-    focusField(firstMissing);
+  // Every empty field is flagged at once; the first one takes the focus.
+  const missing = [];
+  if (!userId) missing.push(showFieldError(form, "user_id", "Ingrese su ID de usuario."));
+  if (!password) missing.push(showFieldError(form, "password", "Ingrese su contraseña."));
+  if (missing.length) {
+    focusField(missing[0]);
     return;
   }
   await withBusy(button, async () => {

@@ -20,8 +20,10 @@ import {
   showFieldError,
   showInlineError,
   showStatus,
+  showSummary,
   valueOf,
   withBusy,
+  wrongPasswordLines,
 } from "../forms.js";
 
 /** Editable profile fields sent in PUT /v1/account (api.md). */
@@ -55,6 +57,15 @@ const codeStatus = document.getElementById("request-code-status");
 const saveButton = document.getElementById("save");
 const emailSection = document.getElementById("email-change");
 
+// R-UX-5: the outcome of the last save stays on the page after its dialog closes.
+const saveStatus = document.createElement("div");
+saveStatus.id = "save-status";
+saveStatus.className = "status";
+saveStatus.setAttribute("role", "status");
+saveStatus.setAttribute("tabindex", "-1");
+saveStatus.dataset.testid = "save-status";
+form.insertAdjacentElement("beforebegin", saveStatus);
+
 let version = null;
 let passwordVerified = false;
 let locationFields = null;
@@ -85,7 +96,7 @@ verifyButton.addEventListener("click", () =>
     try {
       const answer = await account.checkPassword(current);
       if (answer && answer.valid === false) {
-        focusField(showFieldError(form, "current_password", "La contraseña actual no es correcta."));
+        focusField(showFieldError(form, "current_password", wrongPasswordLines({ attemptsLeft: answer.attempts_left }).join(" ")));
         return;
       }
       passwordVerified = true;
@@ -95,8 +106,12 @@ verifyButton.addEventListener("click", () =>
       showStatus(verifyStatus, "Contraseña verificada. Ahora escriba la nueva contraseña y su confirmación.", "success");
       field("new_password").focus();
     } catch (err) {
-      showInlineError(form, err, verifyStatus, { codeFields: ACCOUNT_CODE_FIELDS });
-      if (err.code === "INVALID_CREDENTIALS") field("current_password").focus();
+      if (err.code === "INVALID_CREDENTIALS") {
+        // No ID was typed here: only the password can be wrong (and the try counts, R-UX-2).
+        focusField(showFieldError(form, "current_password", wrongPasswordLines(err).join(" ")));
+      } else {
+        showInlineError(form, err, verifyStatus, { codeFields: ACCOUNT_CODE_FIELDS });
+      }
     }
   }).finally(() => {
     if (passwordVerified) verifyButton.disabled = true;
@@ -117,27 +132,33 @@ function applyKeepEmail() {
   }
 }
 
-const emailCheck = bindEmailCheck(form, {
-  button: checkEmailButton,
-  status: emailStatus,
-  check: account.checkEmail,
-  missing: { email: "Ingrese el nuevo correo electrónico.", email_confirmation: "Confirme el nuevo correo electrónico." },
-  lockedLine:
-    "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad: llegará a esta nueva dirección.",
-});
-
-bindCodeRequest(form, {
+const codeRequest = bindCodeRequest(form, {
   button: requestCodeButton,
   status: codeStatus,
   request: account.requestCode,
   missing: "Ingrese el nuevo correo electrónico para recibir el código.",
 });
 
-function resetEmail() {
-  for (const name of ["email", "email_confirmation", "security_code"]) field(name).value = "";
+const emailCheck = bindEmailCheck(form, {
+  button: checkEmailButton,
+  status: emailStatus,
+  check: account.checkEmail,
+  missing: { email: "Ingrese el nuevo correo electrónico.", email_confirmation: "Confirme el nuevo correo electrónico." },
+  lockedLine:
+    "El correo quedó fijado y no podrá modificarse directamente. Ahora solicite el código de seguridad: llegará a esta nueva dirección.",
+  onChange: () => codeRequest.forget(), // R-UX-3
+});
+
+/**
+ * Empties the e-mail change. `keep` chooses the radio: the seed's «No» when the page opens, «Sí»
+ * after a save (the address just saved is the one to keep: «No» with empty fields would make the
+ * next save fail, R-UX-4).
+ */
+function resetEmail(keep = false) {
+  for (const name of ["email", "email_confirmation"]) field(name).value = "";
   emailCheck.unlock();
-  clearStatus(codeStatus);
-  document.getElementById("keep_email_no").checked = true;
+  codeRequest.forget();
+  document.getElementById(keep ? "keep_email_yes" : "keep_email_no").checked = true;
   applyKeepEmail();
 }
 
@@ -146,7 +167,7 @@ for (const radio of form.querySelectorAll("input[name='keep_email']")) {
 }
 
 // --- Filling the form from the profile ----------------------------------------------------------
-async function fill(profile) {
+async function fill(profile, { keepEmail: keep = false } = {}) {
   version = profile.version ?? null;
   field("user_id").value = profile.user_id || "";
   field("senae_email").value = profile.senae_email || "";
@@ -157,13 +178,13 @@ async function fill(profile) {
   fillSelect(field("mobile_operator"), operatorItems, { placeholder: "Sin celular", selected: profile.mobile_operator ?? null });
   document.getElementById("current-email").textContent = profile.email || "";
   resetPassword();
-  resetEmail();
+  resetEmail(keep);
   await locationFields.setValues({ country: profile.country || ECUADOR, province: profile.province, city: profile.city });
 }
 
-async function load() {
+async function load(options) {
   const profile = await account.get();
-  await fill(profile);
+  await fill(profile, options);
 }
 
 // --- Actualizar (§5.6, §5.7) ----------------------------------------------------------------------
@@ -199,10 +220,69 @@ function showStale(err) {
   focusField(staleAlert);
 }
 
+const REQUIRED = {
+  name: "Ingrese su nombre.",
+  country: "Seleccione el país.",
+  address: "Ingrese la dirección.",
+  phone1: "Ingrese el teléfono.",
+};
+
+/**
+ * R-UX-4: what the page can check before «¿Está seguro…?» — the required fields, the keep-email
+ * choice with its new address, confirmation and code, and the new password pair. Shows every
+ * problem at once (summary + each field) and returns false when there is one.
+ */
+function localCheck() {
+  const items = [];
+  const flag = (name, message) => {
+    const control = showFieldError(form, name, message);
+    if (control) items.push({ control: control.type === "radio" ? control.closest("fieldset") : control, name, message });
+  };
+  for (const [name, message] of Object.entries(REQUIRED)) if (!valueOf(form, name)) flag(name, message);
+  if (valueOf(form, "country") === ECUADOR) {
+    if (!valueOf(form, "province")) flag("province", "Seleccione la provincia.");
+    else if (!valueOf(form, "city")) flag("city", "Seleccione la ciudad.");
+  }
+  if (passwordVerified) {
+    const fresh = rawValueOf(form, "new_password");
+    const again = rawValueOf(form, "new_password_confirmation");
+    if (again && !fresh) flag("new_password", "Escriba la nueva contraseña o borre su confirmación.");
+    if (fresh && !again) flag("new_password_confirmation", "Confirme la nueva contraseña.");
+    if (fresh && again && fresh !== again) flag("new_password_confirmation", "La confirmación no coincide con la nueva contraseña.");
+  }
+  if (!keepEmail()) {
+    const email = valueOf(form, "email");
+    const again = valueOf(form, "email_confirmation");
+    const current = document.getElementById("current-email").textContent;
+    if (!email) {
+      flag(
+        "email",
+        `Eligió «No» en «¿Desea mantener el mismo correo electrónico?»: elija «Sí» para mantener ${current || "su correo actual"} o escriba el nuevo correo.`,
+      );
+    } else {
+      if (!again) flag("email_confirmation", "Confirme el nuevo correo electrónico.");
+      else if (again.toLowerCase() !== email.toLowerCase()) flag("email_confirmation", "La confirmación no coincide con el nuevo correo.");
+      if (!valueOf(form, "security_code")) {
+        flag("security_code", "Ingrese el código de seguridad que le enviamos al nuevo correo (use «Solicitar código de seguridad»).");
+      }
+    }
+  }
+  if (!items.length) return true;
+  const ordered = items.sort((a, b) =>
+    a.control.compareDocumentPosition(b.control) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1,
+  );
+  showSummary(summary, "Revise los datos marcados: no se guardó ningún cambio.", ordered);
+  const first = ordered[0].control;
+  focusField(first.tagName === "FIELDSET" ? first.querySelector("input:checked, input") : first);
+  return false;
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form, summary);
+  clearStatus(saveStatus);
   staleAlert.hidden = true;
+  if (!localCheck()) return;
   const confirmed = await confirmDialog({
     title: "Confirmación",
     message: "¿Está seguro de que desea actualizar la información de registro?",
@@ -210,22 +290,29 @@ form.addEventListener("submit", async (event) => {
   if (!confirmed) return;
   await withBusy(saveButton, async () => {
     let profile;
+    const oldEmail = document.getElementById("current-email").textContent;
+    const body = buildBody();
     try {
-      profile = await account.update(buildBody());
+      profile = await account.update(body);
     } catch (err) {
       if (err.handled) return;
       if (err.code === "STALE_UPDATE") showStale(err);
       else showApiError(form, err, { summary, codeFields: ACCOUNT_CODE_FIELDS });
       return;
     }
-    await messageDialog({
-      title: "Información",
-      message: "La actualización se ha realizado con éxito",
-      testid: "update-success",
-    });
-    if (profile && typeof profile === "object" && profile.user_id) await fill(profile);
-    else await load();
-    window.scrollTo(0, 0);
+    const lines = ["La actualización se ha realizado con éxito"];
+    if (!body.keep_email) {
+      lines.push(
+        `Su correo electrónico personal ahora es ${body.email}. Enviamos un aviso a su correo anterior, ${oldEmail}, con un enlace para deshacer el cambio si no lo hizo usted.`,
+      );
+    }
+    if (body.new_password) lines.push("Su contraseña fue cambiada.");
+    await messageDialog({ title: "Información", message: lines, testid: "update-success" });
+    if (profile && typeof profile === "object" && profile.user_id) await fill(profile, { keepEmail: true });
+    else await load({ keepEmail: true });
+    // The confirmation stays on the page, where the focus goes (not to the top of the page, R-UX-5).
+    showStatus(saveStatus, lines, "success");
+    focusField(saveStatus);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   focusField,
   formatDuration,
   rawValueOf,
+  setCodeLifetimeHint,
   showApiError,
   showFieldError,
   showInlineError,
@@ -28,6 +29,8 @@ const requestStatus = document.getElementById("recovery-request-status");
 const form = document.getElementById("recovery-form");
 const summary = document.getElementById("recovery-error");
 const submitButton = document.getElementById("recovery-submit");
+const codeHint = document.getElementById("security_code-hint");
+setCodeLifetimeHint(codeHint, null);
 
 /** {user_id} or {email}: an identifier with "@" is an e-mail address. */
 function identifierBody(value) {
@@ -40,18 +43,19 @@ requestForm.addEventListener("submit", async (event) => {
   clearStatus(requestStatus);
   const identifier = valueOf(requestForm, "identifier");
   if (!identifier) {
-    focusField(showFieldError(requestForm, "identifier", "Ingrese su ID.usuario o su correo electrónico personal."));
+    focusField(showFieldError(requestForm, "identifier", "Ingrese su ID de usuario o su correo electrónico personal."));
     return;
   }
   await withBusy(requestButton, async () => {
     try {
       const answer = await recovery.requestCode(identifierBody(identifier));
-      const expires = Number(answer?.expires_in_seconds) || 900;
+      const expires = Number(answer?.expires_in_seconds);
+      setCodeLifetimeHint(codeHint, expires);
       showStatus(
         requestStatus,
         [
           "Si los datos corresponden a una cuenta activa, enviamos un código de seguridad a su correo electrónico personal registrado. Revise su bandeja de entrada o la de correos no deseados.",
-          `El código caduca en ${formatDuration(expires)}. Continúe con el paso 2.`,
+          `El código caduca en ${expires > 0 ? formatDuration(expires) : "unos minutos"}. Continúe con el paso 2.`,
         ],
         "success",
       );
@@ -68,7 +72,7 @@ form.addEventListener("submit", async (event) => {
   clearErrors(form, summary);
   const identifier = valueOf(form, "identifier");
   if (!identifier) {
-    focusField(showFieldError(form, "identifier", "Ingrese su ID.usuario o su correo electrónico personal."));
+    focusField(showFieldError(form, "identifier", "Ingrese su ID de usuario o su correo electrónico personal."));
     return;
   }
   const body = {

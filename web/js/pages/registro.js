@@ -62,7 +62,7 @@ const registerButton = document.getElementById("register");
 
 // --- SENAE mailbox preview (R-REG-12) ---------------------------------------------------------
 const senae = field("senae_email");
-senae.placeholder = `ID.usuario@${SENAE_MAIL_DOMAIN}`;
+senae.placeholder = `id.de.usuario@${SENAE_MAIL_DOMAIN}`;
 function updateSenaePreview() {
   const id = (field("user_id").value || "").trim().toLowerCase();
   senae.value = id ? `${id}@${SENAE_MAIL_DOMAIN}` : "";
@@ -85,13 +85,13 @@ checkUserIdButton.addEventListener("click", () =>
   withBusy(checkUserIdButton, async () => {
     clearFieldError(form, "user_id");
     clearStatus(userIdStatus);
-    if (!requireValue(form, "user_id", "Ingrese el ID.usuario que desea usar.")) return;
+    if (!requireValue(form, "user_id", "Ingrese el ID de usuario que desea usar.")) return;
     const userId = valueOf(form, "user_id");
     try {
       const { available, message } = await registration.checkUserId(userId);
-      if (available) showStatus(userIdStatus, `Disponible: puede usar el ID.usuario «${userId}».`, "success");
+      if (available) showStatus(userIdStatus, `Disponible: puede usar el ID de usuario «${userId}».`, "success");
       // A reserved ID (R-HARD-2) comes with its own message: it is not "in use".
-      else showStatus(userIdStatus, message || `No disponible: el ID.usuario «${userId}» ya está en uso. Elija otro.`, "error");
+      else showStatus(userIdStatus, message || `No disponible: el ID de usuario «${userId}» ya está en uso. Elija otro.`, "error");
     } catch (err) {
       showInlineError(form, err, userIdStatus);
     }
@@ -123,20 +123,21 @@ checkDocumentButton.addEventListener("click", () =>
   }),
 );
 
+// --- Security code (R-REG-11) ------------------------------------------------------------------
+const codeRequest = bindCodeRequest(form, {
+  button: requestCodeButton,
+  status: codeStatus,
+  request: registration.requestCode,
+  missing: "Ingrese su correo electrónico para recibir el código.",
+});
+
 bindEmailCheck(form, {
   button: checkEmailButton,
   status: emailStatus,
   check: registration.checkEmail,
   missing: { email: "Ingrese su correo electrónico.", email_confirmation: "Confirme su correo electrónico." },
-  lockedLine: "El correo quedó fijado y no podrá modificarse nuevamente. Ahora solicite el código de seguridad.",
-});
-
-// --- Security code (R-REG-11) ------------------------------------------------------------------
-bindCodeRequest(form, {
-  button: requestCodeButton,
-  status: codeStatus,
-  request: registration.requestCode,
-  missing: "Ingrese su correo electrónico para recibir el código.",
+  lockedLine: "El correo quedó fijado y no podrá modificarse directamente. Ahora solicite el código de seguridad.",
+  onChange: () => codeRequest.forget(), // R-UX-3: a code sent to the mistyped address is forgotten
 });
 
 // --- Registrar --------------------------------------------------------------------------------
