@@ -230,8 +230,8 @@ def request_code(deps: RecoveryDeps, identifier: Identifier, origin: Origin) -> 
     now = codes.clock()
     shown_id = user.user_id if user is not None else identifier.user_id
 
-    def render(code: str, minutes: int) -> messages.Mail:
-        return messages.recovery_code(shown_id, code, minutes, ecuador_time(now), origin.source_ip)
+    def render(code: str, lifetime: str) -> messages.Mail:
+        return messages.recovery_code(shown_id, code, lifetime, ecuador_time(now), origin.source_ip)
 
     issued = (codes if user is not None else replace(codes, mailer=_Undelivered())).issue(
         user.email if user is not None else "",

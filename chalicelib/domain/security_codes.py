@@ -77,8 +77,8 @@ class CodeIssued:
     resend_after_seconds: int
 
 
-# (to, code, lifetime in minutes) -> (subject, text, html)
-CodeMail = Callable[[str, int], tuple[str, str, str]]
+# (code, lifetime in words: messages.lifetime) -> (subject, text, html)
+CodeMail = Callable[[str, str], tuple[str, str, str]]
 
 
 class Unread:
@@ -206,7 +206,7 @@ class CodeService:
                 "Ya se está enviando un código a este correo. Espere un momento.",
                 retry_after=policy.resend_seconds,
             ) from None
-        subject, text, html = render(code, minutes_up(policy.ttl_seconds))
+        subject, text, html = render(code, messages.lifetime(policy.ttl_seconds))
         try:
             self.mailer.send(email, subject, text, html)
         except errors.MailUnavailable:
