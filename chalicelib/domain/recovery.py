@@ -268,7 +268,9 @@ def _checked_code(deps: RecoveryDeps, found: _Lookup, given: str, origin: Origin
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
         if error.message == errors.SecurityCodeInvalid.default_message:
-            raise errors.SecurityCodeInvalid(RECOVERY_CODE_INVALID) from None
+            raise errors.SecurityCodeInvalid(
+                RECOVERY_CODE_INVALID, attempts_left=error.attempts_left
+            ) from None
         raise
 
 

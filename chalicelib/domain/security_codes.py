@@ -250,7 +250,8 @@ class CodeService:
         tries = record.attempts if holder else record.foreign_attempts
         if tries >= policy.max_attempts:
             raise errors.SecurityCodeLocked()
-        raise errors.SecurityCodeInvalid()
+        # The tries of this code left in the pool this one was counted in (R-UX-2).
+        raise errors.SecurityCodeInvalid(attempts_left=policy.max_attempts - tries)
 
     def is_holder(self, record: CodeRecord, origin: Origin) -> bool:
         return record.requester in ("", requester_of(self.key, origin))

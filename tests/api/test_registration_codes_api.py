@@ -207,6 +207,21 @@ def test_register_accepts_a_code_just_inside_its_lifetime(client: Any, clock: Fa
     assert post(client, "/v1/registration", body).status == 201
 
 
+def test_a_wrong_code_says_how_many_tries_are_left_r_ux_2(client: Any) -> None:
+    body = with_code(client, 1)
+    wrong = {**body, "security_code": wrong_code(body["security_code"])}
+    left = [
+        assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_INVALID")[
+            "attempts_left"
+        ]
+        for _ in range(4)
+    ]
+    assert left == [4, 3, 2, 1]
+    assert "attempts_left" not in assert_error(
+        post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_LOCKED"
+    )
+
+
 def test_register_locks_the_code_after_5_wrong_tries(client: Any, clock: FakeClock) -> None:
     body = with_code(client, 1)
     wrong = {**body, "security_code": wrong_code(body["security_code"])}
