@@ -256,6 +256,23 @@ class CodeService:
     def is_holder(self, record: CodeRecord, origin: Origin) -> bool:
         return record.requester in ("", requester_of(self.key, origin))
 
+    def refusal_without_try(
+        self, record: CodeRecord | None, email: str, given: str, origin: Origin
+    ) -> errors.ApiError | None:
+        """What `check` would refuse `given` for, on the code as read, when that needs no try:
+        never requested, empty, used, locked or expired (R-UX-1). None: only a try can tell."""
+        sent_to = fields.email_key(email)
+        if not given:
+            if record is None or record.sent_to != sent_to:
+                return errors.SecurityCodeNotRequested()
+            return errors.SecurityCodeRequired()
+        holder = record is None or self.is_holder(record, origin)
+        try:
+            _refusal(record, sent_to, holder, int(self.clock()), self.policy)
+        except errors.ApiError as error:
+            return error
+        return None
+
     @contextmanager
     def refunded_on_refusal(self, record: CodeRecord, origin: Origin) -> Iterator[None]:
         """A right code whose action is then refused for another reason (the ID was taken, the
