@@ -452,7 +452,7 @@ def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
     assert set(answer.body) == {"error"}
     assert answer.error["code"] == code, answer.body
     assert isinstance(answer.error["message"], str) and answer.error["message"]
-    assert set(answer.error) <= {"code", "message", "fields"}
+    assert set(answer.error) <= {"code", "message", "fields", "attempts_left"}
     return answer.error
 
 

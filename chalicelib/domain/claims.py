@@ -3,7 +3,10 @@ account at most (R-REG-1, R-REG-2, R-REG-10), and how the domain asks who holds 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+from chalicelib.domain.records import CodeRecord
 
 
 def user_id_claim(user_id: str) -> str:
@@ -20,3 +23,11 @@ def email_claim(email_key: str) -> str:
 
 class ClaimStore(Protocol):
     def owner(self, claim: str) -> str | None: ...
+
+    def owners(
+        self, claims: Sequence[str], code: tuple[str, str] | None = None
+    ) -> tuple[dict[str, str | None], CodeRecord | None]:
+        """Who holds each of `claims` (None: free) and, when `code` (mailbox key, purpose) is
+        given, that code as stored, in one read: a refused form names every taken field and the
+        code's state at once, without counting a try (R-UX-1)."""
+        ...

@@ -39,6 +39,9 @@ class ApiError(Exception):
     code: str = "INTERNAL_ERROR"
     status: int = 500
     default_message: str = "Ocurrió un error inesperado. Intente nuevamente más tarde."
+    # The errors of a counted try say how many are left before the lock (R-UX-2); None: the
+    # error counts no tries and says nothing of them.
+    default_attempts_left: int | None = None
 
     def __init__(
         self,
@@ -46,10 +49,14 @@ class ApiError(Exception):
         *,
         fields: dict[str, str] | None = None,
         retry_after: int | None = None,
+        attempts_left: int | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.fields = fields or {}
         self.retry_after = retry_after
+        self.attempts_left = (
+            max(0, attempts_left) if attempts_left is not None else self.default_attempts_left
+        )
         super().__init__(self.message)
 
 
@@ -92,7 +99,10 @@ class SecurityCodeRequired(ApiError):
 
 
 class SecurityCodeInvalid(ApiError):
+    """`attempts_left`: tries of this code left (0 when it can no longer be used, R-UX-2)."""
+
     code, status = "SECURITY_CODE_INVALID", 400
+    default_attempts_left = 0
     default_message = (
         "El código de seguridad es incorrecto. Revise el correo «ACTIVACIÓN DE CORREO "
         "ELECTRÓNICO» e ingréselo nuevamente."
@@ -118,7 +128,10 @@ class TooManyRequests(ApiError):
 
 
 class InvalidCredentials(ApiError):
+    """`attempts_left`: wrong passwords left before the lock-out (R-UX-2)."""
+
     code, status = "INVALID_CREDENTIALS", 401
+    default_attempts_left = 0
     default_message = "El ID de usuario o la contraseña son incorrectos."
 
 

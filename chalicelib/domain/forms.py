@@ -28,12 +28,17 @@ class Problems(dict[str, str]):
             self[name] = problem
 
     def raise_if_any(self) -> None:
-        if not self:
-            return
+        if self:
+            raise self.error()
+
+    def error(self, more: Mapping[str, str] | None = None) -> errors.ApiError:
+        """The 400 of these problems; `more` adds what else the server knows of other fields
+        (taken values, the code's state, R-UX-1) without changing which code it is."""
+        every = {**(more or {}), **self}
         # INVALID_DOCUMENT when the document number's check is the only problem (api.md).
         if set(self) == {"document_number"} and self.invalid_document:
-            raise errors.InvalidDocument(self["document_number"], fields=dict(self))
-        raise errors.ValidationFailed(fields=dict(self))
+            return errors.InvalidDocument(self["document_number"], fields=every)
+        return errors.ValidationFailed(fields=every)
 
 
 def read_text(
@@ -188,6 +193,14 @@ class RegistrationForm:
 
 def read_registration(body: Mapping[str, Any]) -> RegistrationForm:
     """Every field rule of R-REG-1 … R-REG-10; raises with every bad field at once."""
+    form, problems = read_registration_form(body)
+    problems.raise_if_any()
+    return form
+
+
+def read_registration_form(body: Mapping[str, Any]) -> tuple[RegistrationForm, Problems]:
+    """The form as read and its field problems, for a use case that adds what only the
+    store can tell to the same answer (R-UX-1)."""
     problems = Problems()
     user_id = read_user_id(body, problems)
     document_type, number = read_document(body, problems)
@@ -197,5 +210,5 @@ def read_registration(body: Mapping[str, Any]) -> RegistrationForm:
     )
     email = read_email_pair(body, problems)
     code = read_text(body, "security_code", problems, fields.normalise_security_code)
-    problems.raise_if_any()
-    return RegistrationForm(user_id, document_type, number, password, contact, email, code)
+    form = RegistrationForm(user_id, document_type, number, password, contact, email, code)
+    return form, problems

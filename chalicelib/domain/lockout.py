@@ -101,8 +101,17 @@ def locked_error(seconds: int) -> errors.AccountLocked:
     unit = "minuto" if minutes == 1 else "minutos"
     return errors.AccountLocked(
         "La cuenta está bloqueada temporalmente por varios intentos fallidos de contraseña. "
-        f"Intente nuevamente en {minutes} {unit}.",
+        f"Intente nuevamente en {minutes} {unit}. Si no recuerda su contraseña, puede crear una "
+        "nueva ahora con «¿Olvidó su contraseña?».",
         retry_after=seconds,
+    )
+
+
+def invalid_credentials(state: LoginState, now: int, policy: LockoutPolicy) -> errors.ApiError:
+    """The 401 of a wrong password already counted in `state`, with the tries left before the
+    lock (R-UX-2): the same for an unknown ID, whose state item counts alike."""
+    return errors.InvalidCredentials(
+        attempts_left=policy.max_failures - len(recent(state, now, policy))
     )
 
 
@@ -184,7 +193,7 @@ class PasswordGate:
                 raise locked_error(before.locked_until - attempt.at)
             if user is None or user.password_hash != attempt.user.password_hash:
                 # The password changed meanwhile: the one verified is the old one.
-                raise errors.InvalidCredentials()
+                raise invalid_credentials(before, attempt.at, self.policy)
             after = without_attempt(before, attempt.at)
         raise errors.ServiceUnavailable()
 
@@ -234,7 +243,7 @@ class PasswordGate:
             after = after_counted_failure(state, now, self.policy)
             locks = after.locked_until > now and after.locked_until != state.locked_until
             if after == state:
-                return errors.InvalidCredentials()
+                return invalid_credentials(after, now, self.policy)
             notify = locks and user is not None and self._notice_due(user, now)
             event: AuditEvent | None = None
             if locks and known:
@@ -264,12 +273,12 @@ class PasswordGate:
                     )
                 if locks:
                     return locked_error(after.locked_until - now)
-                return errors.InvalidCredentials()
+                return invalid_credentials(after, now, self.policy)
             # A concurrent attempt wrote first: judge this one on what it wrote.
             _, state = self.accounts.load_for_login(user_id)
             if state.locked_until > now:
                 return locked_error(state.locked_until - now)
-        return errors.InvalidCredentials()
+        return invalid_credentials(state, now, self.policy)
 
     @staticmethod
     def _notice_due(user: User, now: int) -> bool:

@@ -30,13 +30,14 @@ def _mail(subject: str, paragraphs: list[str], links: tuple[str, ...] = ()) -> M
     return subject, text, _html(paragraphs, links)
 
 
-def security_code(code: str, minutes: int) -> Mail:
-    """R-REG-11: the code stands alone on its line so it can be copied whole."""
+def security_code(code: str, lifetime: str) -> Mail:
+    """R-REG-11: the code stands alone on its line so it can be copied whole; `lifetime` is the
+    configured one in words (`lifetime()`: "1 minuto", "15 minutos")."""
     subject = "ACTIVACIÓN DE CORREO ELECTRÓNICO"
     paragraphs = [
         "Su código de seguridad para el portal Ecuapass es:",
         code,
-        f"El código expira en {minutes} minutos y solo puede usarse una vez.",
+        f"El código expira en {lifetime} y solo puede usarse una vez.",
         "Si usted no solicitó este código, ignore este mensaje.",
     ]
     text = "\n\n".join([*paragraphs, SIGNATURE]) + "\n"
@@ -157,7 +158,7 @@ def password_changed(
 # Password recovery and take-over notices (R-HARD-9) -------------------------------------------
 
 
-def recovery_code(user_id: str, code: str, minutes: int, when: str, source_ip: str) -> Mail:
+def recovery_code(user_id: str, code: str, lifetime: str, when: str, source_ip: str) -> Mail:
     """The recovery code, alone on its line as in R-REG-11's mail, and the ID (a person who
     forgot it asked by e-mail)."""
     subject = "RECUPERACIÓN DE CONTRASEÑA"
@@ -165,7 +166,7 @@ def recovery_code(user_id: str, code: str, minutes: int, when: str, source_ip: s
         f"Recibimos una solicitud para crear una contraseña nueva para el usuario {user_id} del "
         "portal Ecuapass. Su código de seguridad es:",
         code,
-        f"El código expira en {minutes} minutos y solo puede usarse una vez. Nadie del Servicio "
+        f"El código expira en {lifetime} y solo puede usarse una vez. Nadie del Servicio "
         "Nacional de Aduana del Ecuador le pedirá este código.",
         f"Solicitud recibida el {when} desde la dirección IP {source_ip}.",
         "Si usted no solicitó este código, ignore este mensaje: su contraseña no cambiará.",

@@ -230,8 +230,8 @@ def request_code(deps: RecoveryDeps, identifier: Identifier, origin: Origin) -> 
     now = codes.clock()
     shown_id = user.user_id if user is not None else identifier.user_id
 
-    def render(code: str, minutes: int) -> messages.Mail:
-        return messages.recovery_code(shown_id, code, minutes, ecuador_time(now), origin.source_ip)
+    def render(code: str, lifetime: str) -> messages.Mail:
+        return messages.recovery_code(shown_id, code, lifetime, ecuador_time(now), origin.source_ip)
 
     issued = (codes if user is not None else replace(codes, mailer=_Undelivered())).issue(
         user.email if user is not None else "",
@@ -268,7 +268,9 @@ def _checked_code(deps: RecoveryDeps, found: _Lookup, given: str, origin: Origin
     except errors.SecurityCodeInvalid as error:
         # The default text names the registration mail; this code came in another one.
         if error.message == errors.SecurityCodeInvalid.default_message:
-            raise errors.SecurityCodeInvalid(RECOVERY_CODE_INVALID) from None
+            raise errors.SecurityCodeInvalid(
+                RECOVERY_CODE_INVALID, attempts_left=error.attempts_left
+            ) from None
         raise
 
 

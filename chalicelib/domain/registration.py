@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.domain import errors, messages, passwords, reserved_ids
+from chalicelib.domain import errors, fields, messages, passwords, reserved_ids
 from chalicelib.domain.claims import ClaimStore, document_claim, email_claim, user_id_claim
 from chalicelib.domain.clock import iso
 from chalicelib.domain.fields import email_key
-from chalicelib.domain.forms import RegistrationForm
+from chalicelib.domain.forms import Problems, RegistrationForm
 from chalicelib.domain.notices import Mailer
 from chalicelib.domain.records import (
     CONTACT_FIELDS,
@@ -66,13 +66,23 @@ def request_registration_code(deps: RegistrationDeps, email: str, origin: Origin
     return deps.codes.issue(email, PURPOSE_REGISTRATION, origin, previous=previous)
 
 
-def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> User:
-    if reserved_ids.is_reserved(form.user_id):
-        # Unavailable, as the availability check says (R-HARD-2): 409 like a taken ID, and
-        # before the code, so that no try is spent and the code still serves another ID.
-        raise errors.UserIdTaken(reserved_ids.MESSAGE, fields={"user_id": reserved_ids.MESSAGE})
+def register(
+    deps: RegistrationDeps, form: RegistrationForm, origin: Origin, problems: Problems | None = None
+) -> User:
+    """Field rules (`problems`, as read), then the code (its try counted before the compare,
+    R-HARD-1), then the transaction. A refused registration names every problem the server
+    can tell without spending a try, in one answer and at the cost of one read (R-UX-1); a
+    successful one makes no call more."""
+    problems = problems if problems is not None else Problems()
+    if problems or reserved_ids.is_reserved(form.user_id) or not form.security_code:
+        # Refused whatever the code: a reserved ID is unavailable as the availability check
+        # says (R-HARD-2), before the code, so that no try is spent on it.
+        raise _refusal(deps, form, problems, origin)
     codes = deps.codes
-    record = codes.check(form.email, PURPOSE_REGISTRATION, form.security_code, origin)
+    try:
+        record = codes.check(form.email, PURPOSE_REGISTRATION, form.security_code, origin)
+    except CODE_REFUSALS as error:
+        raise _with_taken(deps, form, error) from None
     epoch = codes.clock()
     now = iso(epoch)
     contact = form.contact
@@ -89,9 +99,102 @@ def register(deps: RegistrationDeps, form: RegistrationForm, origin: Origin) -> 
         registered_name=contact.name,
     )
     with codes.refunded_on_refusal(record, origin):
-        deps.registrar.register(user, record, audit(user.user_id, "REGISTERED", epoch, origin))
+        try:
+            deps.registrar.register(user, record, audit(user.user_id, "REGISTERED", epoch, origin))
+        except TAKEN_REFUSALS as lost:
+            # The claim that lost is one; the others may be taken too (R-UX-1).
+            raise _refusal(deps, form, problems, origin, lost=lost) from None
     _send_welcome(codes.mailer, user)
     return user
+
+
+CODE_REFUSALS = (
+    errors.SecurityCodeNotRequested,
+    errors.SecurityCodeRequired,
+    errors.SecurityCodeInvalid,
+    errors.SecurityCodeExpired,
+    errors.SecurityCodeLocked,
+)
+TAKEN_REFUSALS = (errors.UserIdTaken, errors.DocumentTaken, errors.EmailTaken)
+# The form's order: the first taken field names the 409 (api.md "Richer refusals").
+TAKEN: tuple[tuple[str, type[errors.ApiError]], ...] = (
+    ("user_id", errors.UserIdTaken),
+    ("document_number", errors.DocumentTaken),
+    ("email", errors.EmailTaken),
+)
+
+
+def _claims_to_read(form: RegistrationForm, problems: Problems) -> dict[str, str]:
+    """Field -> claim of every well-formed value whose claim may be taken."""
+    claims: dict[str, str] = {}
+    if "user_id" not in problems and not reserved_ids.is_reserved(form.user_id):
+        claims["user_id"] = user_id_claim(form.user_id)
+    if not {"document_type", "document_number"} & set(problems):
+        claims["document_number"] = document_claim(form.document_type, form.document_number)
+    if "email" not in problems:
+        claims["email"] = email_claim(email_key(form.email))
+    return claims
+
+
+def _taken(
+    form: RegistrationForm, claims: dict[str, str], owners: dict[str, str | None]
+) -> dict[str, str]:
+    taken = {}
+    if reserved_ids.is_reserved(form.user_id):
+        taken["user_id"] = reserved_ids.MESSAGE
+    for name, error in TAKEN:
+        if name in claims and owners.get(claims[name]) is not None:
+            taken[name] = error.default_message
+    return taken
+
+
+def _refusal(
+    deps: RegistrationDeps,
+    form: RegistrationForm,
+    problems: Problems,
+    origin: Origin,
+    *,
+    lost: errors.ApiError | None = None,
+) -> errors.ApiError:
+    """The one answer of a refused registration (R-UX-1): the field problems, every taken
+    value and the code's state, read in one BatchGetItem with no try counted; its code is the
+    first that applies of the field rules, the code, the taken values. `lost`: the claim the
+    transaction lost on, after the code passed."""
+    code_checked = lost is not None
+    claims = _claims_to_read(form, problems)
+    read_code = "email" not in problems and not code_checked
+    code = (fields.mailbox_key(form.email), PURPOSE_REGISTRATION) if read_code else None
+    owners, record = deps.claims.owners(list(claims.values()), code)
+    more = _taken(form, claims, owners)
+    code_problem: errors.ApiError | None = None
+    if read_code:
+        code_problem = deps.codes.refusal_without_try(
+            record, form.email, form.security_code, origin
+        )
+    elif not form.security_code and not code_checked:
+        code_problem = errors.SecurityCodeRequired()
+    if code_problem is not None and "security_code" not in problems:
+        more["security_code"] = code_problem.message
+    if problems:
+        return problems.error(more)
+    if code_problem is not None:
+        code_problem.fields = more
+        return code_problem
+    for name, error in TAKEN:
+        if name in more:
+            return error(more[name], fields=more)
+    # Freed again since the transaction lost on it: the loss is the answer.
+    return lost or errors.ServiceUnavailable()
+
+
+def _with_taken(
+    deps: RegistrationDeps, form: RegistrationForm, error: errors.ApiError
+) -> errors.ApiError:
+    """A refused code, and every taken value with it, in one read more (R-UX-1)."""
+    claims = _claims_to_read(form, Problems())
+    owners, _ = deps.claims.owners(list(claims.values()))
+    error.fields = {**_taken(form, claims, owners), "security_code": error.message}
+    return error
 
 
 def _send_welcome(mailer: Mailer, user: User) -> None:

@@ -77,8 +77,8 @@ class CodeIssued:
     resend_after_seconds: int
 
 
-# (to, code, lifetime in minutes) -> (subject, text, html)
-CodeMail = Callable[[str, int], tuple[str, str, str]]
+# (code, lifetime in words: messages.lifetime) -> (subject, text, html)
+CodeMail = Callable[[str, str], tuple[str, str, str]]
 
 
 class Unread:
@@ -206,7 +206,7 @@ class CodeService:
                 "Ya se está enviando un código a este correo. Espere un momento.",
                 retry_after=policy.resend_seconds,
             ) from None
-        subject, text, html = render(code, minutes_up(policy.ttl_seconds))
+        subject, text, html = render(code, messages.lifetime(policy.ttl_seconds))
         try:
             self.mailer.send(email, subject, text, html)
         except errors.MailUnavailable:
@@ -250,10 +250,28 @@ class CodeService:
         tries = record.attempts if holder else record.foreign_attempts
         if tries >= policy.max_attempts:
             raise errors.SecurityCodeLocked()
-        raise errors.SecurityCodeInvalid()
+        # The tries of this code left in the pool this one was counted in (R-UX-2).
+        raise errors.SecurityCodeInvalid(attempts_left=policy.max_attempts - tries)
 
     def is_holder(self, record: CodeRecord, origin: Origin) -> bool:
         return record.requester in ("", requester_of(self.key, origin))
+
+    def refusal_without_try(
+        self, record: CodeRecord | None, email: str, given: str, origin: Origin
+    ) -> errors.ApiError | None:
+        """What `check` would refuse `given` for, on the code as read, when that needs no try:
+        never requested, empty, used, locked or expired (R-UX-1). None: only a try can tell."""
+        sent_to = fields.email_key(email)
+        if not given:
+            if record is None or record.sent_to != sent_to:
+                return errors.SecurityCodeNotRequested()
+            return errors.SecurityCodeRequired()
+        holder = record is None or self.is_holder(record, origin)
+        try:
+            _refusal(record, sent_to, holder, int(self.clock()), self.policy)
+        except errors.ApiError as error:
+            return error
+        return None
 
     @contextmanager
     def refunded_on_refusal(self, record: CodeRecord, origin: Origin) -> Iterator[None]:

@@ -110,8 +110,9 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     if check_user_id(user_id) is not None:
         # No account can have this ID (R-REG-1), and a key of any length would make DynamoDB
         # refuse the read: answer as for any unknown ID, after the same hashing work.
+        # No state is kept for it, so it says what a first wrong try says (R-UX-2).
         passwords.verify_password(passwords.dummy_hash(), password)
-        raise errors.InvalidCredentials()
+        raise errors.InvalidCredentials(attempts_left=deps.gate.policy.max_failures - 1)
     attempt = deps.gate.check(user_id, password, origin)
     user = attempt.user
     # Told only now, after the right password (R-AUTH-3); the attempt is taken back, so that

@@ -32,6 +32,8 @@ def error_response(error: errors.ApiError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.fields:
         body["fields"] = error.fields
+    if error.attempts_left is not None:
+        body["attempts_left"] = error.attempts_left
     headers: dict[str, str | list[str]] = dict(JSON)
     if error.retry_after is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after)))

@@ -78,7 +78,7 @@ def security_code() -> Response:
 def register() -> Response:
     """Creates the account (api.md "Registration", R-REG-*)."""
     request = bp.current_request
-    form = forms.read_registration(json_body(request))
-    user = registration.register(services().registration(), form, origin(request))
+    form, problems = forms.read_registration_form(json_body(request))
+    user = registration.register(services().registration(), form, origin(request), problems)
     body = {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status}
     return json_response(body, status=201)

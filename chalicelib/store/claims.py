@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.records import CodeRecord
+from chalicelib.store.batch import batch_get
+from chalicelib.store.codes import _to_record, code_key
 from chalicelib.store.errors import dynamodb_unavailable
-from chalicelib.store.models import ClaimModel
+from chalicelib.store.models import ClaimModel, CodeModel
 
 
 class DynamoClaimStore:
@@ -15,3 +21,22 @@ class DynamoClaimStore:
                 return ClaimModel.get(claim, attributes_to_get=["owner"]).owner
             except DoesNotExist:
                 return None
+
+    def owners(
+        self, claims: Sequence[str], code: tuple[str, str] | None = None
+    ) -> tuple[dict[str, str | None], CodeRecord | None]:
+        """One BatchGetItem (R-UX-1), none when there is nothing to read."""
+        keys: list[tuple[Any, str]] = [(ClaimModel, claim) for claim in dict.fromkeys(claims)]
+        if code is not None:
+            keys.append((CodeModel, code_key(*code)))
+        if not keys:
+            return {}, None
+        items = batch_get(keys)
+        owners = {
+            key: (item.owner if item is not None else None)
+            for (_, key), item in zip(keys[: len(keys) - (code is not None)], items, strict=False)
+        }
+        record = None
+        if code is not None and items[-1] is not None:
+            record = _to_record(items[-1], *code)
+        return owners, record

@@ -14,8 +14,10 @@ import pytest
 
 from chalicelib.config import get_settings
 from chalicelib.domain import (
+    errors,
     fields,
     passwords,
+    security_codes,
 )
 from chalicelib.store.models import AuditModel, ClaimModel, CodeModel, UserModel
 from chalicelib.wiring import services
@@ -148,6 +150,7 @@ def test_registration_reports_every_bad_field_at_once(client: Any) -> None:
         "mobile",
         "email",
         "email_confirmation",
+        "security_code",  # empty: R-UX-1 names it in the same answer
     }
     assert all(isinstance(message, str) and message for message in error["fields"].values())
 
@@ -166,38 +169,135 @@ def test_registration_requires_every_mandatory_field(client: Any) -> None:
         "phone1",
         "email",
         "email_confirmation",
+        "security_code",  # the empty form lists «Ingrese código de seguridad» too (R-UX-1)
     }
+    assert error["fields"]["security_code"] == errors.SecurityCodeRequired.default_message
 
 
 def test_registration_refuses_a_password_equal_to_the_id_or_document(client: Any) -> None:
     body = registration_body(1, password="Juan.Perez1", password_confirmation="Juan.Perez1")
     body["user_id"] = "juan.perez1"
     error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"password"}
+    assert set(error["fields"]) == {"password", "security_code"}
     body = registration_body(
         1, document_type="PASAPORTE", document_number="AB1234567", password="ab1234567"
     )
     body["password_confirmation"] = "ab1234567"
     error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"password"}
+    assert set(error["fields"]) == {"password", "security_code"}
 
 
 def test_registration_refuses_a_common_password(client: Any) -> None:
     body = registration_body(1, password="Password123", password_confirmation="Password123")
     error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"password"}
+    assert set(error["fields"]) == {"password", "security_code"}
 
 
 def test_registration_with_only_a_bad_cedula_is_invalid_document(client: Any) -> None:
     body = registration_body(1, document_number="1710034066")
     error = assert_error(post(client, "/v1/registration", body), 400, "INVALID_DOCUMENT")
-    assert set(error["fields"]) == {"document_number"}
+    assert set(error["fields"]) == {"document_number", "security_code"}
 
 
 def test_field_checks_come_before_the_security_code(client: Any) -> None:
     body = registration_body(1, phone1="12", security_code="")
     error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
-    assert set(error["fields"]) == {"phone1"}
+    assert set(error["fields"]) == {"phone1", "security_code"}
+
+
+# One round (R-UX-1) ----------------------------------------------------------------------------
+
+
+def test_a_malformed_field_a_taken_id_and_a_taken_email_are_named_at_once_r_ux_1(
+    client: Any,
+) -> None:
+    assert register(client, 1).status == 201
+    body = with_code(client, 2, phone1="12", user_id="juan.perez1")
+    body.update(email="juan.perez1@example.com", email_confirmation="juan.perez1@example.com")
+    error = assert_error(post(client, "/v1/registration", body), 400, "VALIDATION_ERROR")
+    assert error["fields"] == {
+        "phone1": error["fields"]["phone1"],
+        "user_id": errors.UserIdTaken.default_message,
+        "email": errors.EmailTaken.default_message,
+        # The first account's address: its code was used, as the code's state says.
+        "security_code": security_codes.USED_MESSAGE,
+    }
+
+
+def test_a_409_names_every_taken_field_and_the_first_code_r_ux_1(client: Any) -> None:
+    assert register(client, 1).status == 201
+    first = registration_body(1)
+    body = with_code(client, 2, user_id="juan.perez1", document_number=first["document_number"])
+    with aws_calls() as calls:
+        error = assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+    assert error["fields"] == {
+        "user_id": errors.UserIdTaken.default_message,
+        "document_number": errors.DocumentTaken.default_message,
+    }
+    # The code try, the transaction that lost, one read of every claim, the try given back.
+    assert calls.count("dynamodb:BatchGetItem") == 1
+    assert "ses:SendEmail" not in calls and "ses:SendRawEmail" not in calls
+    # The try was given back: the same code still finishes with another ID and document.
+    fixed = {**body, "user_id": "juan.perez2", "document_number": cedula(2)}
+    assert post(client, "/v1/registration", fixed).status == 201
+
+
+def test_a_409_with_id_document_and_email_taken_names_all_three_r_ux_1(client: Any) -> None:
+    assert register(client, 1).status == 201
+    first = registration_body(1)
+    body = with_code(client, 2)
+    # Claims taken meanwhile by another account: the code is right and the transaction loses.
+    from chalicelib.store.models import ClaimModel as Claim
+
+    for claim in ("USERID#juan.perez2", f"DOC#CEDULA#{body['document_number']}"):
+        Claim(claim, owner="otro").save()
+    Claim("EMAIL#juan.perez2@example.com", owner="otro").save()
+    error = assert_error(post(client, "/v1/registration", body), 409, "USER_ID_TAKEN")
+    assert set(error["fields"]) == {"user_id", "document_number", "email"}
+    assert first["user_id"] != body["user_id"]
+
+
+def test_a_refusal_costs_one_read_and_no_code_try_r_ux_1(client: Any) -> None:
+    """Every refused registration with fields to fix, a reserved ID or an empty code makes one
+    BatchGetItem and counts no try: the right code still works afterwards, 5 times over."""
+    assert register(client, 1).status == 201
+    body = with_code(client, 2)
+    refused = [
+        {**body, "phone1": "12"},
+        {**body, "user_id": "juan.perez1", "phone1": "12"},
+        {**body, "user_id": "admin"},
+        {**body, "security_code": ""},
+    ]
+    for _ in range(2):
+        for wrong in refused:
+            with aws_calls() as calls:
+                answer = post(client, "/v1/registration", wrong)
+            assert answer.status in (400, 409), answer.body
+            assert calls == ["dynamodb:BatchGetItem"], answer.body
+    reserved = post(client, "/v1/registration", {**body, "user_id": "admin"})
+    assert_error(reserved, 409, "USER_ID_TAKEN")
+    empty = post(client, "/v1/registration", {**body, "security_code": ""})
+    assert assert_error(empty, 400, "SECURITY_CODE_REQUIRED")["fields"] == {
+        "security_code": errors.SecurityCodeRequired.default_message
+    }
+    assert post(client, "/v1/registration", body).status == 201
+
+
+def test_a_success_keeps_its_three_aws_calls_r_ux_1(client: Any) -> None:
+    body = with_code(client, 1)
+    with aws_calls() as calls:
+        assert post(client, "/v1/registration", body).status == 201
+    assert len(calls) == 3 and "dynamodb:BatchGetItem" not in calls, calls
+
+
+def test_an_expired_code_and_a_taken_id_are_named_together_r_ux_1(
+    client: Any, clock: FakeClock
+) -> None:
+    assert register(client, 1).status == 201
+    body = with_code(client, 2, user_id="juan.perez1")
+    clock.advance(900)
+    error = assert_error(post(client, "/v1/registration", body), 400, "SECURITY_CODE_EXPIRED")
+    assert set(error["fields"]) == {"user_id", "security_code"}
 
 
 def test_taken_id_is_409_in_any_case_and_writes_nothing(client: Any) -> None:
@@ -298,7 +398,9 @@ def test_an_address_whose_local_part_is_not_ascii_is_refused_before_any_aws_call
     for answer in answers:
         error = assert_error(answer, 400, "VALIDATION_ERROR")
         assert error["fields"]["email"] == fields.NON_ASCII_LOCAL_PART
-    assert calls == []
+    # Only the registration's one refusal read of the other claims (R-UX-1); the address itself
+    # is never a key.
+    assert calls == ["dynamodb:BatchGetItem"]
 
 
 def test_tagged_addresses_share_the_code_budget_of_their_mailbox_r_hard_3(

@@ -58,6 +58,22 @@ def test_code_mail_has_the_subject_an_8_character_code_and_15_minutes(client: An
     assert mail.source == get_settings().mail_sender
 
 
+@pytest.mark.parametrize(("ttl", "said"), [(60, "expira en 1 minuto "), (5400, "90 minutos")])
+def test_code_mails_say_the_configured_lifetime_in_singular_or_plural(
+    client: Any, monkeypatch: pytest.MonkeyPatch, ttl: int, said: str
+) -> None:
+    """SECURITY_CODE_TTL_SECONDS=60 says "1 minuto", never "1 minutos" (registration and
+    recovery mails alike)."""
+    settings = dataclasses.replace(services().settings, security_code_ttl_seconds=ttl)
+    monkeypatch.setattr(services(), "settings", settings)
+    assert request_code(client, "ana@example.com").body["expires_in_seconds"] == ttl
+    assert said in mails_to("ana@example.com")[-1].body
+    assert register(client, 1).status == 201
+    assert post(client, "/v1/password-recovery/security-code", {"user_id": "juan.perez1"}).status
+    [recovery] = [m for m in mails_to("juan.perez1@example.com") if "RECUPERACI" in m.subject]
+    assert said in recovery.body
+
+
 def test_code_request_refuses_an_address_of_another_account(client: Any) -> None:
     assert register(client, 1).status == 201
     answer = request_code(client, "JUAN.PEREZ1@example.com")
@@ -189,6 +205,21 @@ def test_register_accepts_a_code_just_inside_its_lifetime(client: Any, clock: Fa
     body = with_code(client, 1)
     clock.advance(899)
     assert post(client, "/v1/registration", body).status == 201
+
+
+def test_a_wrong_code_says_how_many_tries_are_left_r_ux_2(client: Any) -> None:
+    body = with_code(client, 1)
+    wrong = {**body, "security_code": wrong_code(body["security_code"])}
+    left = [
+        assert_error(post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_INVALID")[
+            "attempts_left"
+        ]
+        for _ in range(4)
+    ]
+    assert left == [4, 3, 2, 1]
+    assert "attempts_left" not in assert_error(
+        post(client, "/v1/registration", wrong), 400, "SECURITY_CODE_LOCKED"
+    )
 
 
 def test_register_locks_the_code_after_5_wrong_tries(client: Any, clock: FakeClock) -> None:

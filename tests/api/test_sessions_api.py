@@ -134,6 +134,30 @@ def test_log_in_is_recorded_in_the_audit_trail_r_mod_8(client: Any) -> None:
 # Lock-out (R-AUTH-2) -------------------------------------------------------------------------
 
 
+def test_wrong_passwords_count_down_the_tries_left_alike_for_unknown_ids_r_ux_2(
+    client: Any,
+) -> None:
+    """4, 3, 2, 1, then the lock, whose message offers «¿Olvidó su contraseña?»; an unknown ID
+    gets the very same bodies."""
+    assert register(client).status == 201
+    answers = {
+        user_id: [log_in(client, user_id, WRONG) for _ in range(5)]
+        for user_id in ("juan.perez1", "nadie.existe")
+    }
+    for user_id, (*wrong, locked) in answers.items():
+        assert [a.status for a in wrong] == [401] * 4, user_id
+        assert [a.error["attempts_left"] for a in wrong] == [4, 3, 2, 1]
+        assert locked.status == 423
+        assert "«¿Olvidó su contraseña?»" in locked.error["message"]
+        assert "attempts_left" not in locked.error
+    real, unknown = answers.values()
+    assert [a.body for a in real] == [a.body for a in unknown]
+
+
+def test_a_malformed_id_says_what_a_first_wrong_try_says_r_ux_2(client: Any) -> None:
+    assert log_in(client, "x", WRONG).body == log_in(client, "nadie.existe", WRONG).body
+
+
 def test_five_failures_lock_the_account_for_fifteen_minutes_r_auth_2(
     client: Any, clock: Any
 ) -> None:
