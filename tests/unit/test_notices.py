@@ -69,7 +69,7 @@ def test_the_replaced_notice_names_the_new_address_only_masked() -> None:
 
 
 def test_the_recovery_code_mail_shows_the_id_and_the_code_alone_on_its_line() -> None:
-    subject, text, html = messages.recovery_code("ana.torres", "ABCD2345", 15, WHEN, IP)
+    subject, text, html = messages.recovery_code("ana.torres", "ABCD2345", "15 minutos", WHEN, IP)
     assert subject == "RECUPERACIÓN DE CONTRASEÑA"
     assert "\nABCD2345\n" in text and ">ABCD2345<" in html
     assert "ana.torres" in text and "15 minutos" in text and IP in text
