@@ -242,11 +242,19 @@ def recovery(client: Any, journey: Journey, new_email: str, new_password: str) -
 
 def guesses(client: Any, user_id: str) -> None:
     """What a guesser does: wrong passwords for an ID nobody has until it locks (R-AUTH-2),
-    and a registration sent with an empty security code."""
+    a registration and a password recovery sent with an empty security code."""
     for _ in range(5):
         answer = post(client, "/v1/sessions", {"user_id": user_id, "password": "Adivina2026x"})
         assert answer.status in (401, 423), answer.body
     assert answer.status == 423, answer.body
     body = registration_body(90, security_code="")
     answer = post(client, "/v1/registration", body)
+    assert answer.status == 400, answer.body
+    recovery = {
+        "user_id": user_id,
+        "security_code": "",
+        "new_password": "Recuperada2026x",
+        "new_password_confirmation": "Recuperada2026x",
+    }
+    answer = post(client, "/v1/password-recovery", recovery)
     assert answer.status == 400, answer.body
