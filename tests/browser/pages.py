@@ -291,3 +291,34 @@ def fill_registration(page: Page, who: Person, **overrides: str) -> None:
     page.select_option("#mobile_operator", "CLARO")
     for name, value in values.items():
         page.fill(f"#{name}", value)
+
+
+# --- Accessibility (axe-core) ----------------------------------------------------------------
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page: Page, state: str) -> None:
+    """No axe-core violation of the WCAG 2.0/2.1/2.2 A and AA rules on the page as it is now.
+
+    axe is injected with `page.evaluate`, which runs over the DevTools protocol and so is not
+    subject to the pages' Content-Security-Policy (`script-src 'self'`): no `bypass_csp` needed,
+    the pages are checked under the CSP they ship with. `state` names what is on screen.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    violations = Axe().run(page, options=options).response["violations"]
+    report = []
+    for v in violations:
+        nodes = [f"    {', '.join(map(str, n['target']))}: {n['html'][:160]}" for n in v["nodes"]]
+        report.append(f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(nodes))
+    width = page.viewport_size["width"] if page.viewport_size else "?"
+    assert not report, f"axe, {state} at {width} px ({page.url}):\n" + "\n".join(report)
+
+
+def overflow(page: Page) -> dict[str, int]:
+    """How far the page reaches beyond the window's width (0 when it fits)."""
+    return page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )

@@ -254,7 +254,9 @@ def test_registration_form_can_be_completed_with_the_keyboard_alone(
     expect(page.get_by_test_id("check-user-id-result")).to_contain_text("Disponible")
 
     tab_to(page, "document_type")
-    page.keyboard.type("Céd")
+    # Type-ahead on the letter only: Playwright types a non-ASCII "é" as inserted text, which
+    # Chromium gives to the last text input (now #user_id: the SENAE mailbox is no tab stop).
+    page.keyboard.type("C")
     expect(page.locator("#document_type")).to_have_value("CEDULA")
     for name, value in [
         ("document_number", who.document_number),

@@ -1,0 +1,329 @@
+"""Accessibility proven by axe-core and by layout probes (R-UX-6): every page and every state the
+tests reach (errors shown, a dialog open, a success) at 375 px and at desktop width, with zero
+WCAG 2.0/2.1/2.2 A and AA violations; no sideways scrolling at 320 px and at 200 % zoom with
+errors shown; the inputs of a two-column row aligned; targets of at least 24 × 24 px."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
+
+from tests.browser.conftest import Stack
+from tests.browser.pages import (
+    PHONE,
+    Console,
+    Person,
+    assert_accessible,
+    fill_registration,
+    log_in,
+    open_page,
+    overflow,
+    person,
+    register_by_api,
+)
+
+DESKTOP: ViewportSize = {"width": 1366, "height": 768}
+NARROW: ViewportSize = {"width": 320, "height": 640}
+# 1366 × 768 at 200 % zoom: half the CSS pixels, each drawn twice as large.
+ZOOM_200: ViewportSize = {"width": 683, "height": 384}
+
+
+@contextmanager
+def sized_page(
+    browser: Browser, viewport: ViewportSize, scale: float = 1, mobile: bool = False
+) -> Iterator[Page]:
+    context = browser.new_context(
+        locale="es-EC",
+        viewport=viewport,
+        device_scale_factor=scale,
+        is_mobile=mobile,
+        has_touch=mobile,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def submit_empty(page: Page, button: str) -> None:
+    """Presses the form's button with nothing typed: the errors show."""
+    page.get_by_test_id(button).click()
+    expect(page.locator("[aria-invalid='true']").first).to_be_visible()
+
+
+def register_through_the_form(page: Page, stack: Stack, who: Person) -> None:
+    fill_registration(page, who)
+    page.get_by_test_id("check-email").click()
+    expect(page.get_by_test_id("check-email-result")).to_contain_text("Disponible")
+    page.get_by_test_id("request-code").click()
+    expect(page.get_by_test_id("request-code-result")).to_contain_text(who.email)
+    page.fill("#security_code", stack.last_code(who.email))
+    page.get_by_test_id("register").click()
+    expect(page.get_by_test_id("registration-success")).to_be_visible()
+
+
+SIZES = [pytest.param(PHONE, True, id="375px"), pytest.param(DESKTOP, False, id="1366px")]
+
+
+@pytest.mark.parametrize(("viewport", "mobile"), SIZES)
+def test_every_public_page_and_state_has_no_axe_violation(
+    browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
+) -> None:
+    """R-UX-6: the pages before log-in, their forms with every error shown, the outbox, and a
+    registration finished through the form."""
+    who = person(f"axe{viewport['width']}", 3_100_000 + viewport["width"])
+    with sized_page(browser, viewport, mobile=mobile) as page:
+        console = Console(page)
+        open_page(page, stack, "")
+        assert_accessible(page, "the landing page")
+        submit_empty(page, "login")
+        assert_accessible(page, "the log-in form with its errors")
+        for path in ("nuevo-registro.html", "undo-email.html"):
+            open_page(page, stack, path)
+            assert_accessible(page, path)
+        open_page(page, stack, "recuperar.html")
+        assert_accessible(page, "recuperar.html")
+        submit_empty(page, "recovery-request")
+        assert_accessible(page, "recuperar.html with its errors")
+        page.goto(f"{stack.web}/outbox")
+        assert_accessible(page, "the outbox")
+
+        open_page(page, stack, "registro.html")
+        assert_accessible(page, "the registration form")
+        submit_empty(page, "register")
+        assert_accessible(page, "the registration form with every error")
+        register_through_the_form(page, stack, who)
+        assert_accessible(page, "the registration finished")
+        # The outbox page (devstack) has no favicon of its own.
+        console.check(
+            (400, "/v1/registration"),
+            (400, "/v1/sessions"),
+            (400, "/v1/password-reset"),
+            (404, "/favicon.ico"),
+        )
+
+
+@pytest.mark.parametrize(("viewport", "mobile"), SIZES)
+def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
+    browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
+) -> None:
+    """R-UX-6: menu, modify (errors, the «¿Está seguro…?» dialog, the success dialog), baja
+    (errors, the account closed)."""
+    who = person(f"axm{viewport['width']}", 3_200_000 + viewport["width"])
+    register_by_api(stack, who)
+    with sized_page(browser, viewport, mobile=mobile) as page:
+        console = Console(page)
+        log_in(page, stack, who.user_id, who.password)
+        assert_accessible(page, "the menu")
+
+        open_page(page, stack, "modificar.html")
+        expect(page.get_by_test_id("modify-form")).to_be_visible()
+        assert_accessible(page, "the modify form")
+        page.fill("#name", "")
+        page.fill("#phone1", "12")
+        page.get_by_test_id("keep-email-yes").check()
+        page.get_by_role("button", name="Actualizar").click()
+        dialog = page.get_by_test_id("confirm-dialog")
+        if dialog.count():  # the confirmation may come before or after the checks (R-UX-4)
+            dialog.get_by_role("button", name="Sí").click()
+        expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+        assert_accessible(page, "the modify form with its errors")
+
+        page.fill("#name", who.name)
+        page.fill("#phone1", "042345678")
+        page.get_by_role("button", name="Actualizar").click()
+        expect(dialog).to_contain_text("¿Está seguro")
+        assert_accessible(page, "the «¿Está seguro…?» dialog")
+        dialog.get_by_role("button", name="Sí").click()
+        done = page.get_by_test_id("update-success")
+        expect(done).to_be_visible()
+        assert_accessible(page, "the update's success dialog")
+        done.get_by_role("button", name="Aceptar").click()
+
+        open_page(page, stack, "baja.html")
+        assert_accessible(page, "baja.html")
+        submit_empty(page, "deactivate")
+        assert_accessible(page, "baja.html with its errors")
+        page.fill("#reason", "Ya no necesito consultar información del portal.")
+        page.fill("#password", who.password)
+        page.get_by_test_id("deactivate").click()
+        page.get_by_test_id("confirm-dialog").get_by_role("button", name="Sí").click()
+        expect(page.get_by_test_id("deactivation-success")).to_be_visible()
+        assert_accessible(page, "the account closed")
+        # The session is over: neither the breadcrumb nor the header offers the menu.
+        expect(page.get_by_role("link", name="Menú")).to_have_count(0)
+        console.check((400, "/v1/account"), (400, "/v1/account/deactivation"))
+
+
+# --- Layout: overflow, alignment, targets --------------------------------------------------------
+
+TEXT_SPACING = """() => {
+    // WCAG 1.4.12's text spacing, through the CSSOM (the CSP refuses inline <style>).
+    for (const el of document.querySelectorAll('body *')) {
+        el.style.setProperty('line-height', '1.5', 'important');
+        el.style.setProperty('letter-spacing', '0.12em', 'important');
+        el.style.setProperty('word-spacing', '0.16em', 'important');
+    }
+    for (const p of document.querySelectorAll('p')) {
+        p.style.setProperty('margin-bottom', '2em', 'important');
+    }
+}"""
+
+
+WIDER_THAN_THE_WINDOW = """() => Array.from(document.querySelectorAll('body *'))
+    .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > innerWidth + 0.5)
+    .map(el => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`).slice(0, 8)"""
+
+
+def fits(page: Page, state: str) -> None:
+    sizes = overflow(page)
+    assert sizes["scroll"] <= sizes["inner"], (
+        f"{state} scrolls sideways: {sizes} ({page.url}), "
+        f"wider: {page.evaluate(WIDER_THAN_THE_WINDOW)}"
+    )
+
+
+WIDTHS = [
+    pytest.param(NARROW, 1, id="320px"),
+    pytest.param(ZOOM_200, 2, id="200pct-zoom"),
+]
+
+
+@pytest.mark.parametrize(("viewport", "scale"), WIDTHS)
+def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
+    browser: Browser, stack: Stack, viewport: ViewportSize, scale: float
+) -> None:
+    """WCAG 1.4.10 (reflow) and 1.4.12 (text spacing): every page, its errors shown, fits the
+    width; the skip link stays out of sight until it has the focus."""
+    who = person(f"ovf{viewport['width']}", 3_300_000 + viewport["width"])
+    register_by_api(stack, who)
+    with sized_page(browser, viewport, scale=scale) as page:
+        for path, button in [
+            ("", "login"),
+            ("nuevo-registro.html", None),
+            ("recuperar.html", "recovery-request"),
+            ("undo-email.html", None),
+            ("registro.html", "register"),
+        ]:
+            open_page(page, stack, path)
+            skip = page.locator(".skip-link").bounding_box()
+            assert skip and skip["y"] + skip["height"] <= 0, f"{path}: the skip link shows {skip}"
+            if button:
+                submit_empty(page, button)
+            fits(page, f"{path or 'index'} with its errors")
+        page.evaluate(TEXT_SPACING)
+        fits(page, "registro.html with its errors and WCAG text spacing")
+        page.goto(f"{stack.web}/outbox")
+        fits(page, "the outbox")
+
+        log_in(page, stack, who.user_id, who.password)
+        fits(page, "menu.html")
+        open_page(page, stack, "modificar.html")
+        expect(page.get_by_test_id("modify-form")).to_be_visible()
+        page.fill("#name", "")
+        page.get_by_role("button", name="Actualizar").click()
+        dialog = page.get_by_test_id("confirm-dialog")
+        if dialog.count():
+            dialog.get_by_role("button", name="Sí").click()
+        expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+        fits(page, "modificar.html with its errors")
+        page.evaluate(TEXT_SPACING)
+        fits(page, "modificar.html with its errors and WCAG text spacing")
+        open_page(page, stack, "baja.html")
+        submit_empty(page, "deactivate")
+        fits(page, "baja.html with its errors")
+
+
+def control_tops(page: Page, ids: list[str]) -> list[float]:
+    return [page.locator(f"#{i}").bounding_box()["y"] for i in ids]  # type: ignore[index]
+
+
+REGISTRATION_ROWS = [
+    ["document_type", "document_number"],
+    ["password", "password_confirmation"],
+    ["province", "city"],
+    ["phone1", "phone2"],
+    ["mobile_operator", "mobile"],
+    ["email", "email_confirmation"],
+]
+MODIFY_ROWS = [
+    ["user_id", "senae_email"],
+    ["document_type", "document_number"],
+    ["new_password", "new_password_confirmation"],
+    ["province", "city"],
+    ["phone1", "phone2"],
+    ["mobile_operator", "mobile"],
+    ["email", "email_confirmation"],
+]
+
+
+def test_the_inputs_of_a_two_column_row_line_up_on_desktop(browser: Browser, stack: Stack) -> None:
+    """Item 8: the two inputs of a row side by side at the same height whatever their hints;
+    Ciudad shares its row (with Provincia)."""
+    who = person("fila", 3_401_000)
+    register_by_api(stack, who)
+    with sized_page(browser, DESKTOP) as page:
+        open_page(page, stack, "registro.html")
+        rows = [*REGISTRATION_ROWS, ["user_id", "check-user-id"]]
+        for ids in rows:
+            left, right = control_tops(page, ids)
+            assert abs(left - right) <= 1, f"registro.html: {ids} at {left} and {right}"
+        log_in(page, stack, who.user_id, who.password)
+        open_page(page, stack, "modificar.html")
+        expect(page.get_by_test_id("modify-form")).to_be_visible()
+        for ids in MODIFY_ROWS:
+            left, right = control_tops(page, ids)
+            assert abs(left - right) <= 1, f"modificar.html: {ids} at {left} and {right}"
+
+
+def test_targets_are_24px_the_mailbox_is_no_tab_stop_and_the_status_uses_the_page_font(
+    browser: Browser, stack: Stack
+) -> None:
+    """WCAG 2.5.8: breadcrumb links, checkboxes and radios at least 24 × 24 px. The read-only
+    SENAE mailbox (derived from the ID) is skipped by Tab; the registration's "Estado" is text,
+    in the page's font; on a phone, errors shown, the disabled Ciudad shows all its placeholder."""
+    who = person("blanco", 3_402_000)
+    register_by_api(stack, who)
+    with sized_page(browser, PHONE, mobile=True) as page:
+        open_page(page, stack, "registro.html")
+        submit_empty(page, "register")  # the errors' red margin narrows the fields
+        city = page.locator("#city")
+        expect(city).to_be_disabled()
+        text, room = city.evaluate(
+            """el => {
+                const s = getComputedStyle(el);
+                const ctx = document.createElement('canvas').getContext('2d');
+                ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+                const text = el.options[el.selectedIndex].text;
+                // Chromium keeps about 20 px for the drop-down arrow besides the padding.
+                const pad = parseFloat(s.paddingLeft) + parseFloat(s.paddingRight);
+                const room = el.clientWidth - pad - 20;
+                return [ctx.measureText(text).width, room];
+            }"""
+        )
+        assert text <= room, f"the disabled Ciudad is cut: text {text} px in {room} px"
+    with sized_page(browser, DESKTOP) as page:
+        open_page(page, stack, "registro.html")
+        for selector in (".breadcrumb a", "input[type=checkbox]"):
+            for box in [el.bounding_box() for el in page.locator(selector).all()]:
+                assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)
+        page.locator("#check-user-id").focus()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "document_type"
+        fonts = page.evaluate(
+            """() => [getComputedStyle(document.body).fontFamily,
+                      getComputedStyle(document.getElementById('success-status')).fontFamily]"""
+        )
+        assert fonts[0] == fonts[1], fonts
+        log_in(page, stack, who.user_id, who.password)
+        open_page(page, stack, "modificar.html")
+        expect(page.get_by_test_id("modify-form")).to_be_visible()
+        assert page.locator("#senae_email").evaluate("el => el.tabIndex") < 0
+        for selector in (".breadcrumb a", "input[type=checkbox]", "input[type=radio]"):
+            for box in [el.bounding_box() for el in page.locator(selector).all()]:
+                assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)
