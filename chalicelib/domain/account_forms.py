@@ -149,6 +149,16 @@ def _read_password_change(
 
 def read_account_update(body: Mapping[str, Any], user: User) -> AccountUpdateForm:
     """Locked fields first (FIELD_NOT_MODIFIABLE), then every field rule at once."""
+    form, problems = read_account_update_form(body, user)
+    problems.raise_if_any()
+    return form
+
+
+def read_account_update_form(
+    body: Mapping[str, Any], user: User
+) -> tuple[AccountUpdateForm, Problems]:
+    """The save as read, and its field problems (none raised but FIELD_NOT_MODIFIABLE): the
+    refusal adds what the server knows beyond them, in one answer (R-UX-1)."""
     refuse_locked_fields(body, user)
     problems = Problems()
     version = _read_version(body, problems)
@@ -163,8 +173,7 @@ def read_account_update(body: Mapping[str, Any], user: User) -> AccountUpdateFor
         if "email" not in problems and fields.email_key(email) == fields.email_key(user.email):
             email, code = None, ""
     password = _read_password_change(body, user, problems)
-    problems.raise_if_any()
-    return AccountUpdateForm(version, contact, email, code, password)
+    return AccountUpdateForm(version, contact, email, code, password), problems
 
 
 # Deactivation ----------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from chalicelib.domain import errors, names, passwords, tokens
+from chalicelib.domain import errors, fields, names, passwords, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.claims import ClaimStore, email_claim
 from chalicelib.domain.clock import HOUR, iso
 from chalicelib.domain.fields import email_key
+from chalicelib.domain.forms import Problems
 from chalicelib.domain.lockout import PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
 from chalicelib.domain.records import (
@@ -135,6 +136,27 @@ def name_baseline(user: User) -> str:
     save on. (What such an account went through before cannot be undone from here.)
     """
     return user.registered_name if user.registered_name is not None else user.name
+
+
+def refused_save(
+    deps: AccountDeps, caller: Caller, form: AccountUpdateForm, problems: Problems
+) -> errors.ApiError:
+    """The one answer of a save refused for its fields (R-UX-1): with them, a new address that
+    another account holds and the state of its code, read in one BatchGetItem with no try
+    counted (nothing is read when the address stays or is malformed)."""
+    more: dict[str, str] = {}
+    if form.email is not None and "email" not in problems:
+        claim = email_claim(email_key(form.email))
+        mailbox = (fields.mailbox_key(form.email), PURPOSE_EMAIL_CHANGE)
+        owners, record = deps.claims.owners([claim], mailbox)
+        if owners.get(claim) not in (None, caller.user.user_id):
+            more["email"] = errors.EmailTaken.default_message
+        code_problem = deps.codes.refusal_without_try(
+            record, form.email, form.security_code, caller.origin
+        )
+        if code_problem is not None:
+            more["security_code"] = code_problem.message
+    return problems.error(more)
 
 
 def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -> User:

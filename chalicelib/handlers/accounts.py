@@ -25,7 +25,11 @@ def get_account(caller: Caller) -> Response:
 @route(bp, "PUT", "/v1/account", signed_in=True)
 def update_account(caller: Caller) -> Response:
     """One save of the form's changes (R-MOD-2 … R-MOD-8)."""
-    form = account_forms.read_account_update(json_body(bp.current_request), caller.user)
+    form, problems = account_forms.read_account_update_form(
+        json_body(bp.current_request), caller.user
+    )
+    if problems:
+        raise accounts.refused_save(services().accounts(), caller, form, problems)
     updated = accounts.update_account(services().accounts(), caller, form)
     return json_response(accounts.profile(updated))
 

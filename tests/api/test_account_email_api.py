@@ -286,3 +286,31 @@ def test_an_address_taken_after_its_code_was_sent_is_refused_whole_r_mod_7(
     assert user_item() == before
     assert claim_owner(f"EMAIL#{profile['email']}") == "juan.perez1"
     assert claim_owner(f"EMAIL#{NEW_EMAIL}") == "juan.perez5"
+
+
+def test_a_refused_save_names_every_problem_at_once_r_ux_1(
+    client: Any, token: str, profile: dict[str, Any]
+) -> None:
+    """A malformed phone, a new address another account holds and a code never requested for
+    it: one answer names the three, at the cost of one read and no code try."""
+    other = "otra.persona@example.com"
+    assert register(client, 2, email=other, email_confirmation=other).status == 201
+    body = new_email_body(profile, other, "ABCDEFGH")
+    body["phone1"] = "12"
+    with aws_calls() as calls:
+        answer = put(client, token, body)
+    assert answer.status == 400
+    assert answer.error["code"] == "VALIDATION_ERROR"
+    assert {"phone1", "email", "security_code"} <= set(answer.error["fields"])
+    assert calls == ["dynamodb:BatchGetItem", "dynamodb:BatchGetItem"]
+
+
+def test_a_refused_save_that_keeps_the_address_reads_nothing_more_r_ux_1(
+    client: Any, token: str, profile: dict[str, Any]
+) -> None:
+    body = update_body(profile, phone1="12", address="")
+    with aws_calls() as calls:
+        answer = put(client, token, body)
+    assert answer.status == 400
+    assert {"phone1", "address"} <= set(answer.error["fields"])
+    assert calls == ["dynamodb:BatchGetItem"]
