@@ -159,6 +159,18 @@ def refused_save(
     return problems.error(more)
 
 
+def _with_taken_address(
+    deps: AccountDeps, caller: Caller, email: str, refused: errors.ApiError
+) -> errors.ApiError:
+    """A refused code, and the new address too if another account holds it, in one read more
+    (R-UX-1)."""
+    holder = deps.claims.owner(email_claim(email_key(email)))
+    refused.fields = {"security_code": refused.message}
+    if holder not in (None, caller.user.user_id):
+        refused.fields["email"] = errors.EmailTaken.default_message
+    return refused
+
+
 def update_account(deps: AccountDeps, caller: Caller, form: AccountUpdateForm) -> User:
     """PUT /v1/account. Order of refusals: stale data, name rule (R-MOD-3, R-HARD-5), current
     password, e-mail code; then one transaction that the store refuses as a whole (R-MOD-7)."""
@@ -198,7 +210,10 @@ def _save(
     move: EmailMove | None = None
     if form.email is not None:
         new_key = email_key(form.email)
-        checked = deps.codes.check(form.email, PURPOSE_EMAIL_CHANGE, form.security_code, origin)
+        try:
+            checked = deps.codes.check(form.email, PURPOSE_EMAIL_CHANGE, form.security_code, origin)
+        except errors.CODE_REFUSALS as refused:
+            raise _with_taken_address(deps, caller, form.email, refused) from None
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email
 

@@ -234,3 +234,13 @@ class ServiceUnavailable(ApiError):
         "El servicio no está disponible en este momento. No se realizó ningún cambio; "
         "intente nuevamente en unos minutos."
     )
+
+
+# Every refusal of a security code (R-REG-11), as the use cases catch them together.
+CODE_REFUSALS: tuple[type[ApiError], ...] = (
+    SecurityCodeNotRequested,
+    SecurityCodeRequired,
+    SecurityCodeInvalid,
+    SecurityCodeExpired,
+    SecurityCodeLocked,
+)

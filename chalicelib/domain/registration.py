@@ -81,7 +81,7 @@ def register(
     codes = deps.codes
     try:
         record = codes.check(form.email, PURPOSE_REGISTRATION, form.security_code, origin)
-    except CODE_REFUSALS as error:
+    except errors.CODE_REFUSALS as error:
         raise _with_taken(deps, form, error) from None
     epoch = codes.clock()
     now = iso(epoch)
@@ -108,13 +108,6 @@ def register(
     return user
 
 
-CODE_REFUSALS = (
-    errors.SecurityCodeNotRequested,
-    errors.SecurityCodeRequired,
-    errors.SecurityCodeInvalid,
-    errors.SecurityCodeExpired,
-    errors.SecurityCodeLocked,
-)
 TAKEN_REFUSALS = (errors.UserIdTaken, errors.DocumentTaken, errors.EmailTaken)
 # The form's order: the first taken field names the 409 (api.md "Richer refusals").
 TAKEN: tuple[tuple[str, type[errors.ApiError]], ...] = (

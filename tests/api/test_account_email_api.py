@@ -314,3 +314,16 @@ def test_a_refused_save_that_keeps_the_address_reads_nothing_more_r_ux_1(
     assert answer.status == 400
     assert {"phone1", "address"} <= set(answer.error["fields"])
     assert calls == ["dynamodb:BatchGetItem"]
+
+
+def test_a_refused_code_of_a_save_also_names_a_taken_new_address_r_ux_1(
+    client: Any, token: str, profile: dict[str, Any]
+) -> None:
+    """Fields fine, a code never requested for an address another account now holds: both in
+    one answer."""
+    other = "tercera.persona@example.com"
+    assert register(client, 3, email=other, email_confirmation=other).status == 201
+    answer = put(client, token, new_email_body(profile, other, "ABCDEFGH"))
+    assert answer.status == 400
+    assert answer.error["code"] == "SECURITY_CODE_NOT_REQUESTED"
+    assert {"email", "security_code"} <= set(answer.error["fields"])

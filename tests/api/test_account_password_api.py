@@ -174,3 +174,13 @@ def test_the_current_password_alone_changes_nothing(
     answer = put(client, token, update_body(profile, current_password=PASSWORD))
     assert answer.status == 200
     assert answer.body["version"] == 1
+
+
+def test_every_password_check_of_the_account_says_the_tries_left_r_ux_2(
+    client: Any, token: str
+) -> None:
+    """The same gate as log-in: each wrong current password says how many tries remain."""
+    answers = [
+        account_post(client, token, "password-check", {"current_password": WRONG}) for _ in range(4)
+    ]
+    assert [a.error["attempts_left"] for a in answers] == [4, 3, 2, 1]

@@ -169,10 +169,12 @@ def test_registration_shows_the_api_field_errors_next_to_their_fields(
     expect(page.get_by_test_id("form-error")).to_contain_text("Revise")
     # The first field in error (in the form's order) has the focus and is scrolled into view.
     expect_focused_in_view(page, "document_number")
-    # Only the fields in error are marked.
+    # Only the fields in error are marked: with them, in the same answer, the code that was
+    # never requested (R-UX-1).
     assert page.locator("[aria-invalid='true']").evaluate_all("els => els.map(e => e.id)") == [
         "document_number",
         "phone1",
+        "security_code",
     ]
 
     # Editing a field clears its error.
