@@ -117,7 +117,8 @@ def email_change_code(client: Any, journey: Journey, token: str, new_email: str)
 
 def account(client: Any, journey: Journey, new_email: str, new_password: str) -> None:
     """api.md "Sessions" and "Account": failed log-ins (unknown ID, wrong password) and a good
-    one, then the profile, an e-mail change with its code, a password change, a password check,
+    one, then the profile, an e-mail change with its code and its confirmation, a password
+    change, a password check,
     log-out, and deactivation."""
     for user_id, password in [
         (journey.user_id + "x", journey.password),
@@ -152,6 +153,17 @@ def account(client: Any, journey: Journey, new_email: str, new_password: str) ->
     )
     journey.requests += 1
     assert answer.status == 200, answer.body
+    saved = answer
+    # The owner confirms the new address, voiding the old one's undo link (R-HARD-9).
+    answer = post(
+        client,
+        "/v1/account/email-change/confirmation",
+        {"password": journey.password},
+        **bearer(token),
+    )
+    journey.requests += 1
+    assert answer.status == 200 and answer.body == {"undo_links_voided": 1}, answer.body
+    answer = saved
     answer = call(
         client,
         "PUT",
