@@ -10,7 +10,16 @@ from chalice import Chalice, CORSConfig
 
 from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.handlers import accounts, catalogs, http, meta, recovery, registration, sessions
+from chalicelib.handlers import (
+    account_sessions,
+    accounts,
+    catalogs,
+    http,
+    meta,
+    recovery,
+    registration,
+    sessions,
+)
 
 settings = get_settings()
 
@@ -27,3 +36,4 @@ app.api.cors = CORSConfig(
 
 for blueprint in (catalogs.bp, registration.bp, sessions.bp, accounts.bp, recovery.bp, meta.bp):
     app.register_blueprint(blueprint)
+app.register_blueprint(account_sessions.bp)

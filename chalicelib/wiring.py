@@ -13,6 +13,7 @@ from functools import cache
 
 from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
+from chalicelib.domain.account_sessions import AccountSessionsDeps
 from chalicelib.domain.accounts import AccountDeps
 from chalicelib.domain.clock import HOUR, MINUTE, Clock
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
@@ -131,6 +132,20 @@ class Services:
             policy=SessionPolicy(
                 idle_seconds=s.session_idle_seconds,
                 absolute_seconds=s.session_absolute_seconds,
+            ),
+        )
+
+    def account_sessions(self) -> AccountSessionsDeps:
+        """The session list and its endings (R-SEC-1)."""
+        from chalicelib.store.sessions import DynamoSessionStore
+
+        return AccountSessionsDeps(
+            store=DynamoSessionStore(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            policy=SessionPolicy(
+                idle_seconds=self.settings.session_idle_seconds,
+                absolute_seconds=self.settings.session_absolute_seconds,
             ),
         )
 

@@ -189,6 +189,11 @@ class Session:
     created_at: int
     last_seen: int
     expires_at: int
+    # Where and on what it was opened (R-SEC-1): the log-in's source address and the short
+    # description chalicelib.domain.devices gives its user agent. Empty on sessions opened
+    # before they were kept.
+    source_ip: str = ""
+    device: str = ""
 
 
 @dataclass(frozen=True)
@@ -335,3 +340,19 @@ class EmailRestore:
     # to it meanwhile (R-HARD-9). And the pending links once it and those it voids are gone.
     link_version: int
     undo_links: tuple[UndoLink, ...]
+
+
+@dataclass(frozen=True)
+class SessionsEnding:
+    """Sessions of one account ended in one transaction, with its audit item (R-SEC-1).
+
+    Each of `token_hashes` is deleted if it is still there and the account's. With `epoch` (the
+    account's session epoch as read), the epoch also moves on, which ends every session of the
+    account at once, those the list did not show included; `keep` (a token hash) survives it.
+    """
+
+    user_id: str
+    token_hashes: tuple[str, ...]
+    audit: AuditEvent
+    epoch: int | None = None
+    keep: str | None = None

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from chalicelib.domain import errors, passwords, tokens
+from chalicelib.domain import devices, errors, passwords, tokens
 from chalicelib.domain.clock import HOUR, MINUTE, Clock, iso
 from chalicelib.domain.fields import check_user_id, normalise_user_id
 from chalicelib.domain.lockout import PasswordGate
@@ -134,6 +134,9 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
         created_at=now,
         last_seen=now,
         expires_at=0,
+        # Shown in the session list (R-SEC-1); kept in the item the log-in writes anyway.
+        source_ip=origin.source_ip,
+        device=devices.describe(origin.user_agent),
     )
     session = replace(session, expires_at=expiry(session, deps.policy))
     rehash = None

@@ -18,6 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib import aws
@@ -158,6 +159,23 @@ class EmailUndoModel(Model):
     purge_at = NumberAttribute()
 
 
+class SessionsByUser(GlobalSecondaryIndex["SessionModel"]):
+    """An account's sessions, for the session list (R-SEC-1): a Query on the user's key.
+
+    The table stays keyed by the token's hash, so the session check of every authenticated
+    request stays one BatchGetItem with the user (R-AUTH-1). DynamoDB fills the index from the
+    items already stored (each has `user_id` and `created_at`), so no migration is needed.
+    The projection carries what the list shows and what tells an open session, never more.
+    """
+
+    class Meta:
+        index_name = "by-user"
+        projection = IncludeProjection(["epoch", "last_seen", "expires_at", "source_ip", "device"])
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = NumberAttribute(range_key=True)
+
+
 class SessionModel(Model):
     class Meta(_Meta):
         table_name = _settings.sessions_table
@@ -168,6 +186,10 @@ class SessionModel(Model):
     created_at = NumberAttribute()
     last_seen = NumberAttribute()
     expires_at = NumberAttribute()
+    # R-SEC-1; absent on sessions opened before they were kept.
+    source_ip = UnicodeAttribute(null=True)
+    device = UnicodeAttribute(null=True)
+    by_user = SessionsByUser()
 
 
 class AuditModel(Model):

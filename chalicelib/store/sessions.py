@@ -1,13 +1,17 @@
-"""Session items (R-AUTH-1): keyed by the token's keyed hash, expiring through the TTL attribute."""
+"""Session items (R-AUTH-1): keyed by the token's keyed hash, expiring through the TTL attribute;
+an account's sessions listed through the `by-user` index and ended in one transaction (R-SEC-1)."""
 
 from __future__ import annotations
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.records import Session, User
+from chalicelib.domain.records import STATUS_ACTIVE, Session, SessionsEnding, User
+from chalicelib.store.audit import audit_item
 from chalicelib.store.batch import batch_get
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
 from chalicelib.store.models import SessionModel, UserModel
+from chalicelib.store.transactions import labelled_write
 from chalicelib.store.users import to_user
 
 
@@ -19,6 +23,8 @@ def to_model(session: Session) -> SessionModel:
         created_at=session.created_at,
         last_seen=session.last_seen,
         expires_at=session.expires_at,
+        source_ip=session.source_ip or None,
+        device=session.device or None,
     )
 
 
@@ -30,6 +36,8 @@ def to_session(item: SessionModel) -> Session:
         created_at=int(item.created_at),
         last_seen=int(item.last_seen),
         expires_at=int(item.expires_at),
+        source_ip=item.source_ip or "",
+        device=item.device or "",
     )
 
 
@@ -62,3 +70,58 @@ class DynamoSessionStore:
     def delete(self, token_hash: str) -> None:
         with dynamodb_unavailable():
             SessionModel(token_hash).delete()
+
+    # The session list (R-SEC-1); also for the data export and the help desk.
+
+    def sessions_of(self, user_id: str) -> list[Session]:
+        """Every session item of the account, open or not (the domain decides which are open):
+        one Query of the `by-user` index per page of results."""
+        with dynamodb_unavailable():
+            return [to_session(item) for item in SessionModel.by_user.query(user_id)]
+
+    def end(self, ending: SessionsEnding) -> bool:
+        """One TransactWriteItems: the deletes, the epoch moved on with `keep` carried over,
+        and the audit item. False (nothing written) when a condition failed."""
+        moved = ending.epoch is not None
+        try:
+            with labelled_write(_ConditionFailed) as tx:
+                for token_hash in ending.token_hashes:
+                    tx.delete(
+                        "session",
+                        SessionModel(token_hash),
+                        condition=_of_account(ending.user_id, gone_is_fine=moved),
+                    )
+                if ending.epoch is not None:
+                    tx.update(
+                        "user",
+                        UserModel(ending.user_id),
+                        actions=[UserModel.session_epoch.set(ending.epoch + 1)],
+                        condition=(UserModel.session_epoch == ending.epoch)
+                        & (UserModel.status == STATUS_ACTIVE),
+                    )
+                    if ending.keep is not None:
+                        tx.update(
+                            "keep",
+                            SessionModel(ending.keep),
+                            actions=[SessionModel.epoch.set(ending.epoch + 1)],
+                            condition=_of_account(ending.user_id, gone_is_fine=False),
+                        )
+                tx.save("audit", audit_item(ending.audit))
+        except _ConditionFailed:
+            return False
+        return True
+
+
+def _of_account(user_id: str, *, gone_is_fine: bool) -> Condition:
+    """The session item is the account's; with `gone_is_fine`, or already gone: ending every
+    other session does not fail because one of them logged out meanwhile."""
+    own: Condition = SessionModel.user_id == user_id
+    if gone_is_fine:
+        either: Condition = SessionModel.token_hash.does_not_exist() | own
+        return either
+    return own
+
+
+class _ConditionFailed(Exception):
+    def __init__(self, failed: set[str]) -> None:
+        super().__init__(", ".join(sorted(failed)))
