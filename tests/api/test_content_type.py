@@ -163,6 +163,8 @@ SAMPLES: dict[tuple[str, str], Callable[[Any], Sample]] = {
     ("/v1/account/email-change/confirmation", "POST"): _signed_in(
         lambda client, token: {"password": "Otra2026clave"}
     ),
+    # R-SEC-1: no body is needed, but one that is sent is held to the same rule.
+    ("/v1/account/sessions/end-others", "POST"): _signed_in(lambda client, token: {}),
 }
 
 

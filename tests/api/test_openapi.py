@@ -37,6 +37,10 @@ AUTHENTICATED = {
     ("/v1/account/security-code", "POST"),
     ("/v1/account/deactivation", "POST"),
     ("/v1/account/email-change/confirmation", "POST"),
+    # R-SEC-1: the session list.
+    ("/v1/account/sessions", "GET"),
+    ("/v1/account/sessions/{session_id}", "DELETE"),
+    ("/v1/account/sessions/end-others", "POST"),
 }
 
 
@@ -111,6 +115,10 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         ("/v1/account/email-change/undo", "POST"),
         # R-HARD-9: the owner confirms the change, voiding the pending undo links.
         ("/v1/account/email-change/confirmation", "POST"),
+        # R-SEC-1: the session list, ending one and ending the others.
+        ("/v1/account/sessions", "GET"),
+        ("/v1/account/sessions/{session_id}", "DELETE"),
+        ("/v1/account/sessions/end-others", "POST"),
     }
     assert documented_routes(document) == expected
 
