@@ -169,6 +169,34 @@ def journey(j: Journey, n: int) -> None:
         "/v1/account",
         token=token,
     )
+    # The session list (R-SEC-1): a second device signs in, is listed and ended by its id; a
+    # third is ended with "the others".
+    j.call(
+        "POST /v1/sessions (another device)",
+        "/v1/sessions",
+        post,
+        "/v1/sessions",
+        login,
+        expect=201,
+    )
+    route = "/v1/account/sessions"
+    listed = j.call(f"GET {route}", route, "GET", route, token=token)["items"]
+    other = next(item["id"] for item in listed if not item["current"])
+    route = "/v1/account/sessions/{session_id}"
+    j.call(
+        f"DELETE {route}", route, "DELETE", f"/v1/account/sessions/{other}", token=token, expect=204
+    )
+    j.call(
+        "POST /v1/sessions (another device)",
+        "/v1/sessions",
+        post,
+        "/v1/sessions",
+        login,
+        expect=201,
+    )
+    route = "/v1/account/sessions/end-others"
+    assert j.call(f"POST {route}", route, post, route, token=token) == {"ended": 1}
+
     route = "/v1/account/password-check"
     j.call(f"POST {route}", route, post, route, {"current_password": password}, token=token)
 
@@ -298,13 +326,22 @@ def create_tables_apart(session: Any) -> None:
         keys = [(model._hash_key_attribute(), "HASH")]
         if model._range_key_attribute() is not None:
             keys.append((model._range_key_attribute(), "RANGE"))
+        schema = model._get_schema()
+        indexes = [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": index["key_schema"],
+                "Projection": index["projection"],
+            }
+            for index in schema["global_secondary_indexes"]
+        ]
         client.create_table(
             TableName=model.Meta.table_name,
             BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": a.attr_name, "KeyType": kind} for a, kind in keys],
-            AttributeDefinitions=[
-                {"AttributeName": a.attr_name, "AttributeType": a.attr_type} for a, _ in keys
-            ],
+            # With the keys of the indexes (the sessions' by-user index, R-SEC-1).
+            AttributeDefinitions=schema["attribute_definitions"],
+            **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
         )
 
 

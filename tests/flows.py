@@ -270,3 +270,23 @@ def guesses(client: Any, user_id: str) -> None:
     }
     answer = post(client, "/v1/password-recovery", recovery)
     assert answer.status == 400, answer.body
+
+
+def session_list(client: Any, journey: Journey) -> None:
+    """R-SEC-1: three log-ins, the list, one session ended by its id, the others ended, and the
+    ended tokens refused."""
+    tokens = [log_in(client, journey, journey.password) for _ in range(3)]
+    answer = call(client, "GET", "/v1/account/sessions", **bearer(tokens[0]))
+    journey.requests += 1
+    assert answer.status == 200 and len(answer.body["items"]) == 3, answer.body
+    other = answer.body["items"][1]["id"]
+    answer = call(client, "DELETE", f"/v1/account/sessions/{other}", **bearer(tokens[0]))
+    journey.requests += 1
+    assert answer.status == 204, answer.body
+    answer = post(client, "/v1/account/sessions/end-others", **bearer(tokens[0]))
+    journey.requests += 1
+    assert answer.status == 200 and answer.body == {"ended": 1}, answer.body
+    for token in tokens[1:]:
+        answer = call(client, "GET", "/v1/account", **bearer(token))
+        journey.requests += 1
+        assert answer.status == 401, answer.body

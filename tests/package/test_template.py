@@ -130,10 +130,38 @@ def test_template_declares_exactly_one_table_per_model_with_its_key_schema(templ
         if model._range_keyname:
             keys["RANGE"] = model._range_keyname
         assert {k["KeyType"]: k["AttributeName"] for k in props["KeySchema"]} == keys, logical
+        schema = model._get_schema()
         assert {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]} == {
-            name: "S" for name in keys.values()
+            a["AttributeName"]: a["AttributeType"] for a in schema["attribute_definitions"]
         }, logical
-        assert "GlobalSecondaryIndexes" not in props and "LocalSecondaryIndexes" not in props
+        types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+        assert {types[name] for name in keys.values()} == {"S"}, logical
+        assert declared_indexes(props) == model_indexes(model), logical
+        assert "LocalSecondaryIndexes" not in props
+
+
+def declared_indexes(props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        index["IndexName"]: (
+            {k["KeyType"]: k["AttributeName"] for k in index["KeySchema"]},
+            index["Projection"]["ProjectionType"],
+            sorted(index["Projection"].get("NonKeyAttributes", [])),
+        )
+        for index in props.get("GlobalSecondaryIndexes", [])
+    }
+
+
+def model_indexes(model: Any) -> dict[str, Any]:
+    """The model's global secondary indexes as the template spells them: R-SEC-1's session
+    list reads the sessions of an account through one."""
+    return {
+        index["index_name"]: (
+            {k["KeyType"]: k["AttributeName"] for k in index["key_schema"]},
+            index["projection"]["ProjectionType"],
+            sorted(index["projection"].get("NonKeyAttributes", [])),
+        )
+        for index in model._get_schema()["global_secondary_indexes"]
+    }
 
 
 def test_tables_are_on_demand_recoverable_encrypted_protected_and_retained(template):
@@ -276,6 +304,9 @@ def iam_checks(service: str, operation: str, params: dict[str, Any]) -> list[tup
         return [("dynamodb:GetItem", e["Get"]["TableName"]) for e in params["TransactItems"]]
     if service == "dynamodb" and operation.startswith("Batch"):
         return [(f"dynamodb:{operation}", table) for table in params["RequestItems"]]
+    if service == "dynamodb" and "IndexName" in params:
+        # IAM checks a Query of an index against the index's own ARN, not the table's.
+        return [(f"dynamodb:{operation}", f"{params['TableName']}/index/{params['IndexName']}")]
     if service == "dynamodb":
         return [(f"dynamodb:{operation}", params["TableName"])]
     if service == "ses":
@@ -311,6 +342,11 @@ def granted(template: dict[str, Any]) -> set[tuple[str, str]]:
                     logical = resource["Fn::GetAtt"][0]
                     if logical in names:
                         allowed.add((action, names[logical]))
+                if isinstance(resource, dict) and "Fn::Sub" in resource:
+                    # An index: "${SessionsTable.Arn}/index/by-user" (R-SEC-1).
+                    index = re.fullmatch(r"\$\{(\w+)\.Arn\}(/index/[\w.-]+)", resource["Fn::Sub"])
+                    if index and index.group(1) in names:
+                        allowed.add((action, names[index.group(1)] + index.group(2)))
             if action.startswith("ses:"):
                 allowed.add((action, os.environ["MAIL_SENDER"]))
     return allowed
@@ -372,12 +408,22 @@ def a_concurrent_write_lost_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     assert lost, "no lock-out write happened"
 
 
+def test_policy_allows_every_aws_call_of_the_session_list_r_sec_1(template, client, aws_calls):
+    """R-OPS-1 for the session list: the Query of the sessions' by-user index, and the
+    transactions that end one session and all the others."""
+    flows.session_list(client, flows.sign_up(client, 46))
+    assert any(target.endswith("/index/by-user") for _, target in aws_calls)
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
 def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
     template, client, aws_calls, monkeypatch
 ):
     """Least privilege the other way round: every grant is used by some journey."""
     flows.registration(client, 43)
     flows.account(client, flows.sign_up(client, 44), "ana.nueva44@example.org", "Nueva2026ok")
+    flows.session_list(client, flows.sign_up(client, 47))
     with a_concurrent_write_lost_once(monkeypatch):
         flows.guesses(client, "nadie.registrado")
     used = set(aws_calls)
