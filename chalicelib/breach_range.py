@@ -28,7 +28,7 @@ class RangeClient:
             headers={"Add-Padding": "true", "User-Agent": "ecuapass-registro"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as answer:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout_seconds) as answer:
                 body: bytes = answer.read(MAX_RANGE_BYTES)
                 return body.decode("utf-8", errors="replace")
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:

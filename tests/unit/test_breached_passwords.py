@@ -22,7 +22,9 @@ def test_only_five_uppercase_hex_digits_are_the_prefix_r_abuse_2() -> None:
 
 
 def test_a_listed_suffix_with_a_count_is_a_hit_whatever_its_case_r_abuse_2() -> None:
-    assert suffix_listed(f"0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n{SUFFIX.lower()}:3861493", SUFFIX)
+    assert suffix_listed(
+        f"0018A45C4D1DEF81644B54AB7F969B88D65:1\r\n{SUFFIX.lower()}:3861493", SUFFIX
+    )
 
 
 def test_a_padding_entry_with_count_0_is_no_hit_r_abuse_2() -> None:
