@@ -62,6 +62,10 @@ class Settings:
     timing_floor_ms: int
     # Security notices of one kind to one address in a day, at most (R-HARD-8).
     notices_max_per_day: int
+    # R-ABUSE-2: the breached-password range look-up (off on the local stack by default).
+    breached_password_check: bool
+    hibp_api_url: str
+    hibp_timeout_seconds: float
 
 
 # The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
@@ -109,4 +113,8 @@ def get_settings() -> Settings:
         email_undo_ttl_seconds=_int("EMAIL_UNDO_TTL_SECONDS", 72 * 3600),
         timing_floor_ms=_int("TIMING_FLOOR_MS", 250),
         notices_max_per_day=_int("NOTICES_MAX_PER_DAY", 10),
+        breached_password_check=_flag("BREACHED_PASSWORD_CHECK", True),
+        hibp_api_url=os.environ.get("HIBP_API_URL", "").strip().rstrip("/")
+        or "https://api.pwnedpasswords.com",
+        hibp_timeout_seconds=float(os.environ.get("HIBP_TIMEOUT_SECONDS", "").strip() or "1"),
     )

@@ -15,6 +15,7 @@ from chalicelib.config import Settings, get_settings
 from chalicelib.domain import errors
 from chalicelib.domain.account_sessions import AccountSessionsDeps
 from chalicelib.domain.accounts import AccountDeps
+from chalicelib.domain.breached_passwords import RangeLookup
 from chalicelib.domain.clock import HOUR, MINUTE, Clock
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
@@ -205,6 +206,15 @@ class Services:
                 AVAILABILITY_CHECKS: Limit(s.availability_max_per_minute_per_ip, MINUTE),
             },
         )
+
+    def breached_passwords(self) -> RangeLookup | None:
+        """The range look-up (R-ABUSE-2); None (no call) when BREACHED_PASSWORD_CHECK is off."""
+        from chalicelib.breach_range import RangeClient
+
+        s = self.settings
+        if not s.breached_password_check:
+            return None
+        return RangeClient(s.hibp_api_url, s.hibp_timeout_seconds)
 
 
 @cache

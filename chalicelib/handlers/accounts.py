@@ -7,6 +7,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import account_forms, accounts, forms
+from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.records import Caller
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.http import code_issued, json_body, json_response, route
@@ -30,6 +31,9 @@ def update_account(caller: Caller) -> Response:
     )
     if problems:
         raise accounts.refused_save(services().accounts(), caller, form, problems)
+    if form.password is not None:
+        # R-ABUSE-2: before the current password's check and the new hash.
+        refuse_if_breached(services().breached_passwords(), form.password.new, "new_password")
     updated = accounts.update_account(services().accounts(), caller, form)
     return json_response(accounts.profile(updated))
 

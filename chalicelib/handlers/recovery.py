@@ -7,6 +7,7 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib.domain import recovery
+from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.throttles import CODE_REQUESTS
 from chalicelib.handlers.http import (
     answered_no_sooner_than,
@@ -40,6 +41,8 @@ def recover_password() -> Response:
     request = bp.current_request
     form = recovery.read_recovery(json_body(request))
     with answered_no_sooner_than(services().settings.timing_floor_ms):
+        # R-ABUSE-2: inside the floor (the answer's time tells nothing) and before the hash.
+        refuse_if_breached(services().breached_passwords(), form.new_password, "new_password")
         recovery.recover_password(services().recovery(), form, origin(request))
     return json_response({"status": "PASSWORD_RESET"})
 

@@ -8,7 +8,8 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.domain import forms, registration, reserved_ids
+from chalicelib.domain import errors, forms, registration, reserved_ids
+from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.claims import ClaimStore
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
@@ -79,6 +80,12 @@ def register() -> Response:
     """Creates the account (api.md "Registration", R-REG-*)."""
     request = bp.current_request
     form, problems = forms.read_registration_form(json_body(request))
+    if "password" not in problems:
+        # R-ABUSE-2: before the code and the hash; named with the other problems (R-UX-1).
+        try:
+            refuse_if_breached(services().breached_passwords(), form.password, "password")
+        except errors.ValidationFailed as breached:
+            problems.update(breached.fields)
     user = registration.register(services().registration(), form, origin(request), problems)
     body = {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status}
     return json_response(body, status=201)
