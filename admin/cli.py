@@ -104,8 +104,9 @@ def command(
 def _find(args: argparse.Namespace, desk: Desk, _: Operator | None) -> dict[str, Any]:
     from admin import operations
 
-    document = tuple(args.document) if args.document else None
-    return operations.find(desk, user_id=args.user_id, document=document, email=args.email)  # type: ignore[arg-type]  # nargs=2
+    # nargs=2: argparse gives the type and the number as a list of two.
+    document = (args.document[0], args.document[1]) if args.document else None
+    return operations.find(desk, user_id=args.user_id, document=document, email=args.email)
 
 
 @command(
