@@ -185,17 +185,23 @@ class DeactivationForm:
     password: str
 
 
-def read_deactivation(body: Mapping[str, Any]) -> DeactivationForm:
-    """R-DEL-1: a reason of 10–500 characters and the password."""
-    problems = Problems()
+def read_reason(body: Mapping[str, Any], problems: Problems) -> str:
+    """R-DEL-1: a deactivation's reason, 10–500 characters (the owner's and an operator's)."""
     reason = forms.read_text(body, "reason", problems, fields.normalise_text)
-    password = forms.read_password_field(body, "password", problems)
     if not reason:
         problems.add("reason", fields.REQUIRED)
     elif not REASON_MIN <= len(reason) <= REASON_MAX:
         problems.add("reason", f"Escriba el motivo en {REASON_MIN} a {REASON_MAX} caracteres.")
     elif fields._has_control_chars(reason):
         problems.add("reason", "El motivo contiene caracteres no permitidos.")
+    return reason
+
+
+def read_deactivation(body: Mapping[str, Any]) -> DeactivationForm:
+    """R-DEL-1: a reason of 10–500 characters and the password."""
+    problems = Problems()
+    reason = read_reason(body, problems)
+    password = forms.read_password_field(body, "password", problems)
     problems.add("password", fields.REQUIRED if not password else None)
     problems.raise_if_any()
     return DeactivationForm(reason, password)

@@ -136,6 +136,9 @@ class AuditEvent:
     fields: tuple[str, ...] = ()
     detail: str = ""
     user_agent: str = ""
+    # An operator's action (R-ADM-2): the AWS principal that made it and the help-desk ticket.
+    operator: str = ""
+    ticket: str = ""
 
 
 def audit(

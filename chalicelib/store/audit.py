@@ -21,4 +21,6 @@ def audit_item(event: AuditEvent) -> AuditModel:
         fields=set(event.fields) or None,
         detail=event.detail or None,
         user_agent=event.user_agent[:USER_AGENT_MAX] or None,
+        operator=event.operator or None,
+        ticket=event.ticket or None,
     )

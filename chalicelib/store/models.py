@@ -206,6 +206,9 @@ class AuditModel(Model):
     fields = UnicodeSetAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    # Set on an operator's action only (R-ADM-2): the AWS principal ARN and the ticket.
+    operator = UnicodeAttribute(null=True)
+    ticket = UnicodeAttribute(null=True)
 
 
 class LimitModel(Model):

@@ -1,0 +1,5 @@
+"""`python -m admin`, the same as the `ecuapass-admin` console script."""
+
+from admin.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,303 @@
+"""The help desk's use cases (R-ADM-1, R-ADM-2): thin steps over the API's own rules and store.
+
+Every change needs a ticket and the operator's AWS identity, refuses an account that is not
+active, writes its audit event in the change's own transaction, and mails the owner after the
+commit when it changes what the owner sees (unlock after a lock, deactivation, correction).
+Operators' notices are not counted against the per-address cap of R-HARD-8: each one follows a
+ticketed action of an identified operator, so nobody outside can repeat it, and leaving the
+cap out spares the operators' policy the hash key's parameter and its KMS key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from admin import messages, store
+from chalicelib.config import Settings, get_settings
+from chalicelib.domain import errors, fields, forms
+from chalicelib.domain.account_forms import read_reason
+from chalicelib.domain.accounts import profile
+from chalicelib.domain.claims import document_claim, email_claim
+from chalicelib.domain.clock import Clock, ecuador_time, iso
+from chalicelib.domain.lockout import LockoutPolicy, login_state, recent
+from chalicelib.domain.notices import Notices
+from chalicelib.domain.records import STATUS_ACTIVE, AuditEvent, LoginState, Origin, User, audit
+from chalicelib.mail.ses import SesMailer
+from chalicelib.store.accounts import DynamoAccountStore
+from chalicelib.store.claims import DynamoClaimStore
+
+# Where an operator's audit events say they came from: the tool, not an address of the public.
+ORIGIN = Origin(source_ip="ecuapass-admin", user_agent="ecuapass-admin")
+RECENT_AUDIT_EVENTS = 20
+TICKET_MAX = 64
+
+
+class Refused(Exception):
+    """A command that would change nothing, or may not be done (exit status 1)."""
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who acts (the AWS principal ARN, from STS GetCallerIdentity) and on which request."""
+
+    arn: str
+    ticket: str
+
+
+@dataclass
+class Desk:
+    settings: Settings
+    clock: Clock
+    accounts: DynamoAccountStore
+    claims: DynamoClaimStore
+    notices: Notices
+
+    @property
+    def lockout(self) -> LockoutPolicy:
+        s = self.settings
+        return LockoutPolicy(
+            max_failures=s.login_max_failures,
+            window_seconds=s.login_failure_window_seconds,
+            lock_seconds=s.login_lock_seconds,
+        )
+
+
+def desk() -> Desk:
+    # The API's clock, so that tests move both with one FakeClock.
+    from chalicelib.wiring import services
+
+    s = get_settings()
+    return Desk(
+        settings=s,
+        clock=services().clock,
+        accounts=DynamoAccountStore(),
+        claims=DynamoClaimStore(),
+        notices=Notices(SesMailer(s.mail_sender, s.region), s.web_base_url),
+    )
+
+
+def check_ticket(ticket: str) -> str:
+    """R-ADM-2: the reference of the request that justifies a change."""
+    ticket = " ".join(ticket.split())
+    if not ticket or len(ticket) > TICKET_MAX or not ticket.isprintable():
+        raise Refused(
+            f"Indique en --ticket el número de la solicitud que justifica el cambio (1 a "
+            f"{TICKET_MAX} caracteres)."
+        )
+    return ticket
+
+
+def _event(
+    user_id: str, name: str, now: float, operator: Operator, *, fields: tuple[str, ...], detail: str
+) -> AuditEvent:
+    event = audit(user_id, name, now, ORIGIN, fields=fields, detail=detail)
+    return replace(event, operator=operator.arn, ticket=operator.ticket)
+
+
+def _account(user_id: str) -> User:
+    user = store.load_user(fields.normalise_user_id(user_id))
+    if user is None:
+        raise errors.NotFound(
+            f"No existe ninguna cuenta con el ID de usuario «{user_id}». Revise cómo se escribe, "
+            "o búsquela por documento o por correo con «find»."
+        )
+    return user
+
+
+def _active(user_id: str) -> User:
+    user = _account(user_id)
+    if user.status != STATUS_ACTIVE:
+        raise Refused(
+            f"La cuenta {user.user_id} está dada de baja desde {user.deactivated_at}: no se "
+            "puede cambiar. No se realizó ningún cambio."
+        )
+    return user
+
+
+# Reads ----------------------------------------------------------------------------------------
+
+
+def find(
+    d: Desk,
+    *,
+    user_id: str | None = None,
+    document: tuple[str, str] | None = None,
+    email: str | None = None,
+) -> dict[str, Any]:
+    """The account with that ID, or the one whose claim holds that document or e-mail: only an
+    active account holds them (R-DEL-2 releases both), so a deactivated one is found by ID."""
+    released = (
+        " Una cuenta dada de baja libera su documento y su correo: si la persona la dio de baja, "
+        "búsquela por su ID de usuario."
+    )
+    if user_id is not None:
+        user = _account(user_id)
+        return {"user_id": user.user_id, "status": user.status}
+    problems = forms.Problems()
+    if document is not None:
+        kind, number = forms.read_document(
+            {"document_type": document[0], "document_number": document[1]}, problems
+        )
+        problems.raise_if_any()
+        owner = d.claims.owner(document_claim(kind, number))
+        missing = f"Ninguna cuenta activa tiene el documento {kind} {number}." + released
+    else:
+        address = forms.read_email({"email": email or ""}, problems)
+        problems.raise_if_any()
+        owner = d.claims.owner(email_claim(fields.email_key(address)))
+        missing = f"Ninguna cuenta activa tiene el correo {address}." + released
+    if owner is None:
+        raise errors.NotFound(missing)
+    return {"user_id": owner, "status": STATUS_ACTIVE}
+
+
+def lock_state(user: User, now: int, policy: LockoutPolicy) -> dict[str, Any]:
+    state = login_state(user)
+    locked = state.locked_until > now
+    return {
+        "locked": locked,
+        "locked_until": iso(state.locked_until) if locked else None,
+        "recent_failures": len(recent(state, now, policy)),
+    }
+
+
+def show(d: Desk, user_id: str) -> dict[str, Any]:
+    """R-ADM-1: profile, status, lock state and the latest audit events (never a hash)."""
+    user = _account(user_id)
+    return {
+        "profile": profile(user),
+        "deactivated_at": user.deactivated_at,
+        "deactivation_reason": user.deactivation_reason,
+        "lock": lock_state(user, int(d.clock()), d.lockout),
+        "audit": store.audit_trail(user.user_id, newest=RECENT_AUDIT_EVENTS),
+    }
+
+
+def audit_trail(user_id: str) -> dict[str, Any]:
+    user = _account(user_id)
+    return {"user_id": user.user_id, "audit": store.audit_trail(user.user_id)}
+
+
+# Changes --------------------------------------------------------------------------------------
+
+
+def unlock(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
+    """Ends a log-in lock-out and forgets the failures of its window (R-AUTH-2), in the
+    lock-out's own conditional write; the owner is told when a lock was on."""
+    user = _active(user_id)
+    now = int(d.clock())
+    state = lock_state(user, now, d.lockout)
+    if not state["locked"] and not state["recent_failures"]:
+        raise Refused(
+            f"La cuenta {user.user_id} no está bloqueada ni tiene intentos fallidos recientes: "
+            "no hay nada que desbloquear. Si la persona no puede ingresar, pídale que cree una "
+            "contraseña nueva con «¿Olvidó su contraseña?»."
+        )
+    detail = "bloqueo levantado" if state["locked"] else "intentos fallidos borrados"
+    event = _event(user.user_id, "OPERATOR_UNLOCKED", now, operator, fields=(), detail=detail)
+    saved = d.accounts.save_login_state(
+        user.user_id, known=True, before=login_state(user), after=LoginState(), audit=event
+    )
+    if not saved:
+        raise errors.StaleUpdate(store.CHANGED_MEANWHILE)
+    if state["locked"]:
+        mail = messages.unlocked(user.user_id, ecuador_time(now), operator.ticket)
+        d.notices.send(user.email, mail, user.user_id)
+    return {"user_id": user.user_id, "was_locked": state["locked"], **_done(operator)}
+
+
+def end_sessions(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
+    """Every open session of the account ends at once (R-AUTH-4)."""
+    user = _active(user_id)
+    event = _event(
+        user.user_id, "OPERATOR_SESSIONS_ENDED", d.clock(), operator, fields=(), detail=""
+    )
+    store.end_sessions(user, event)
+    return {"user_id": user.user_id, "sessions_ended": True, **_done(operator)}
+
+
+def deactivate(d: Desk, operator: Operator, user_id: str, reason: str) -> dict[str, Any]:
+    """As the owner's deactivation (R-DEL-2), in the API's own transaction, with the owner's
+    request's reason instead of the password."""
+    problems = forms.Problems()
+    reason = read_reason({"reason": reason}, problems)
+    problems.raise_if_any()
+    user = _active(user_id)
+    now = d.clock()
+    event = _event(user.user_id, "DEACTIVATED", now, operator, fields=("status",), detail=reason)
+    d.accounts.deactivate(user, reason=reason, at=iso(now), audit=event, login=login_state(user))
+    mail = messages.deactivated(user.user_id, ecuador_time(now), operator.ticket)
+    d.notices.send(user.email, mail, user.user_id)
+    return {"user_id": user.user_id, "status": "DEACTIVATED", **_done(operator)}
+
+
+def correct_name(d: Desk, operator: Operator, user_id: str, name: str) -> dict[str, Any]:
+    """A rectified name (LOPDP Art. 14) under R-REG-3's rule but not R-MOD-3's: the request
+    documents it. It becomes the registration baseline too (R-HARD-5), since the name given at
+    registration was the wrong one."""
+    problems = forms.Problems()
+    name = forms.read_text({"name": name}, "name", problems, fields.normalise_name)
+    problems.add("name", fields.check_name(name))
+    problems.raise_if_any()
+    user = _active(user_id)
+    if name == user.name:
+        raise Refused(f"La cuenta {user.user_id} ya tiene el nombre «{name}». No hay cambio.")
+    now = d.clock()
+    event = _event(
+        user.user_id,
+        "OPERATOR_CORRECTED",
+        now,
+        operator,
+        fields=("name",),
+        detail=f"{user.name} -> {name}",
+    )
+    store.correct(
+        user, {"name": name, "registered_name": name}, event, updated_at=iso(now), document=None
+    )
+    mail = messages.corrected(user.user_id, "el nombre", name, ecuador_time(now), operator.ticket)
+    d.notices.send(user.email, mail, user.user_id)
+    return {"user_id": user.user_id, "name": name, **_done(operator)}
+
+
+def correct_document(
+    d: Desk, operator: Operator, user_id: str, document_type: str, number: str
+) -> dict[str, Any]:
+    """A rectified document under R-REG-2's rules, its DOC claim moved in the same transaction;
+    refused whole when another account holds the new document (R-REG-13)."""
+    problems = forms.Problems()
+    kind, number = forms.read_document(
+        {"document_type": document_type, "document_number": number}, problems
+    )
+    problems.raise_if_any()
+    user = _active(user_id)
+    if (kind, number) == (user.document_type, user.document_number):
+        raise Refused(f"La cuenta {user.user_id} ya tiene el documento {kind} {number}.")
+    now = d.clock()
+    old = f"{user.document_type} {user.document_number}"
+    event = _event(
+        user.user_id,
+        "OPERATOR_CORRECTED",
+        now,
+        operator,
+        fields=("document_type", "document_number"),
+        detail=f"{old} -> {kind} {number}",
+    )
+    store.correct(
+        user,
+        {"document_type": kind, "document_number": number},
+        event,
+        updated_at=iso(now),
+        document=(kind, number),
+    )
+    what = "el documento de identificación"
+    mail = messages.corrected(
+        user.user_id, what, f"{kind} {number}", ecuador_time(now), operator.ticket
+    )
+    d.notices.send(user.email, mail, user.user_id)
+    document = {"type": kind, "number": number}
+    return {"user_id": user.user_id, "document": document, **_done(operator)}
+
+
+def _done(operator: Operator) -> dict[str, str]:
+    return {"ticket": operator.ticket, "operator": operator.arn}

@@ -1,0 +1,102 @@
+"""Readable tables for a person at a terminal (R-ADM-1); `--json` prints the data itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+LABELS = {
+    "user_id": "ID de usuario",
+    "document_type": "Tipo de documento",
+    "document_number": "Número de documento",
+    "name": "Nombre",
+    "country": "País",
+    "province": "Provincia",
+    "city": "Ciudad",
+    "address": "Dirección",
+    "phone1": "Teléfono 1",
+    "phone2": "Teléfono 2",
+    "mobile_operator": "Operadora celular",
+    "mobile": "Celular",
+    "fax": "Fax",
+    "email": "Correo personal",
+    "senae_email": "Correo SENAE",
+    "status": "Estado",
+    "created_at": "Creada",
+    "updated_at": "Modificada",
+    "version": "Versión",
+    "deactivated_at": "Dada de baja",
+    "deactivation_reason": "Motivo de la baja",
+    "was_locked": "Estaba bloqueada",
+    "sessions_ended": "Sesiones cerradas",
+    "ticket": "Solicitud",
+    "operator": "Operador",
+    "document": "Documento",
+}
+AUDIT_COLUMNS = (
+    ("at", "Fecha (UTC)"),
+    ("event", "Evento"),
+    ("fields", "Campos"),
+    ("detail", "Detalle"),
+    ("source_ip", "Origen"),
+    ("ticket", "Solicitud"),
+    ("operator", "Operador"),
+)
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "—"
+    if isinstance(value, dict):
+        return " ".join(str(v) for v in value.values())
+    return str(value)
+
+
+def pairs(rows: Sequence[tuple[str, Any]]) -> str:
+    width = max((len(label) for label, _ in rows), default=0)
+    return "\n".join(f"{label.ljust(width)}  {_text(value)}" for label, value in rows)
+
+
+def table(items: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
+    if not items:
+        return "(sin eventos)"
+    cells = [[_text(item.get(key)) for key, _ in columns] for item in items]
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, (_, h) in enumerate(columns)]
+    lines = ["  ".join(h.ljust(w) for (_, h), w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def found(result: dict[str, Any]) -> str:
+    return pairs([(LABELS["user_id"], result["user_id"]), (LABELS["status"], result["status"])])
+
+
+def account(result: dict[str, Any]) -> str:
+    rows = [(LABELS.get(name, name), value) for name, value in result["profile"].items()]
+    if result["deactivated_at"]:
+        rows += [
+            (LABELS["deactivated_at"], result["deactivated_at"]),
+            (LABELS["deactivation_reason"], result["deactivation_reason"]),
+        ]
+    lock = result["lock"]
+    locked = f"BLOQUEADA hasta {lock['locked_until']} (UTC)"
+    state = locked if lock["locked"] else "no bloqueada"
+    rows.append(("Bloqueo", f"{state}; intentos fallidos recientes: {lock['recent_failures']}"))
+    events = table(result["audit"], AUDIT_COLUMNS)
+    return f"{pairs(rows)}\n\nÚltimos eventos (del más antiguo al más reciente):\n{events}"
+
+
+def trail(result: dict[str, Any]) -> str:
+    return f"Historial de {result['user_id']}:\n{table(result['audit'], AUDIT_COLUMNS)}"
+
+
+def done(title: str) -> Callable[[dict[str, Any]], str]:
+    def show(result: dict[str, Any]) -> str:
+        return f"{title}.\n" + pairs([(LABELS.get(k, k), v) for k, v in result.items()])
+
+    return show
