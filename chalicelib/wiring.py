@@ -108,16 +108,21 @@ class Services:
             senae_mail_domain=self.settings.senae_mail_domain,
         )
 
-    def password_gate(self) -> PasswordGate:
-        from chalicelib.store.accounts import DynamoAccountStore
-
+    @property
+    def lockout_policy(self) -> LockoutPolicy:
         s = self.settings
-        policy = LockoutPolicy(
+        return LockoutPolicy(
             max_failures=s.login_max_failures,
             window_seconds=s.login_failure_window_seconds,
             lock_seconds=s.login_lock_seconds,
         )
-        return PasswordGate(DynamoAccountStore(), self.clock, policy, notices=self.notices())
+
+    def password_gate(self) -> PasswordGate:
+        from chalicelib.store.accounts import DynamoAccountStore
+
+        return PasswordGate(
+            DynamoAccountStore(), self.clock, self.lockout_policy, notices=self.notices()
+        )
 
     def sessions(self) -> SessionDeps:
         from chalicelib.store.accounts import DynamoAccountStore
