@@ -13,7 +13,7 @@ import pytest
 from chalicelib.domain import delivery
 from chalicelib.domain.delivery import Feedback, parse
 
-MAIL = {
+MAIL: dict[str, Any] = {
     "timestamp": "2026-12-01T10:00:00.000Z",
     "source": "no-responder@aduana.gob.ec",
     "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/aduana.gob.ec",
