@@ -17,7 +17,7 @@ help:
 	@echo "make run   - start the local stack (API, web form, emulated DynamoDB + SES)"
 	@echo "make test  - install what the tests need and run the whole suite"
 
-$(STAMP): requirements.txt requirements-dev.txt .python-version
+$(STAMP): requirements.txt requirements-dev.txt .python-version pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "No Python $(PYTHON_MINOR) interpreter found. Install it (e.g. 'pyenv install $(PYTHON_VERSION)') and run make again." >&2; \
 	  exit 1; fi
@@ -25,6 +25,8 @@ $(STAMP): requirements.txt requirements-dev.txt .python-version
 	  || (rm -rf $(VENV) && $(PYTHON) -m venv $(VENV))
 	@echo "Instalando las dependencias en $(VENV) (solo cuando cambian; la primera vez, 1-2 minutos)..."
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# The project itself, editable: .venv/bin/ecuapass-admin, the help desk's tool (R-ADM-1).
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 chromium:
