@@ -14,6 +14,7 @@ from chalicelib.handlers import (
     account_sessions,
     accounts,
     catalogs,
+    challenge,
     http,
     meta,
     recovery,
@@ -37,3 +38,4 @@ app.api.cors = CORSConfig(
 for blueprint in (catalogs.bp, registration.bp, sessions.bp, accounts.bp, recovery.bp, meta.bp):
     app.register_blueprint(blueprint)
 app.register_blueprint(account_sessions.bp)
+app.register_blueprint(challenge.bp)

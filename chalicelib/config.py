@@ -66,6 +66,10 @@ class Settings:
     breached_password_check: bool
     hibp_api_url: str
     hibp_timeout_seconds: float
+    # R-ABUSE-1: the proof of work asked of the code requests and the registration (ALTCHA).
+    proof_of_work: bool
+    altcha_max_number: int
+    challenge_ttl_seconds: int
 
 
 # The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
@@ -117,4 +121,8 @@ def get_settings() -> Settings:
         hibp_api_url=os.environ.get("HIBP_API_URL", "").strip().rstrip("/")
         or "https://api.pwnedpasswords.com",
         hibp_timeout_seconds=float(os.environ.get("HIBP_TIMEOUT_SECONDS", "").strip() or "1"),
+        proof_of_work=_flag("PROOF_OF_WORK", True),
+        # The widget tries on average half of these SHA-256 hashes (docs/performance.md).
+        altcha_max_number=_int("ALTCHA_MAX_NUMBER", 100_000),
+        challenge_ttl_seconds=_int("CHALLENGE_TTL_SECONDS", 300),
     )

@@ -19,6 +19,7 @@ from chalicelib.domain.breached_passwords import RangeLookup
 from chalicelib.domain.clock import HOUR, MINUTE, Clock
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
+from chalicelib.domain.proof_of_work import ProofOfWork, hmac_key
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
 from chalicelib.domain.security_codes import CodePolicy, CodeService
@@ -220,6 +221,21 @@ class Services:
         if not s.breached_password_check:
             return None
         return RangeClient(s.hibp_api_url, s.hibp_timeout_seconds)
+
+    def proof_of_work(self) -> ProofOfWork | None:
+        """The challenges and their single use (R-ABUSE-1); None when PROOF_OF_WORK is off."""
+        from chalicelib.store.proof_of_work import DynamoSpentSolutions
+
+        s = self.settings
+        if not s.proof_of_work:
+            return None
+        return ProofOfWork(
+            key=hmac_key(self.hash_key),
+            clock=self.clock,
+            max_number=s.altcha_max_number,
+            ttl_seconds=s.challenge_ttl_seconds,
+            spent=DynamoSpentSolutions(),
+        )
 
 
 @cache

@@ -504,3 +504,44 @@ def python_in_a_fresh_process(script: str, env: dict[str, str], timeout: float =
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
+
+
+def solve_challenge(challenge: Mapping[str, Any]) -> str:
+    """The widget's `altcha` payload for `challenge` (GET /v1/challenge's), solved with the
+    Python library as the widget would in the browser (R-ABUSE-1)."""
+    import base64
+
+    from altcha.v1 import solve_challenge
+
+    solution = solve_challenge(
+        challenge["challenge"],
+        challenge["salt"],
+        challenge["algorithm"],
+        int(challenge["maxNumber"]),
+    )
+    assert solution is not None, "the challenge has no solution below its maxnumber"
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def solved(client: Any) -> str:
+    """A fresh solution from the in-process API's GET /v1/challenge."""
+    answer = call(client, "GET", "/v1/challenge")
+    assert answer.status == 200 and answer.body["required"], answer.body
+    return solve_challenge(answer.body["challenge"])
+
+
+def solved_at(api_url: str) -> str:
+    """A fresh solution from a running API's GET /v1/challenge (the local stack)."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{api_url}/v1/challenge", timeout=10) as r:
+        body = json.loads(r.read())
+    assert body["required"], body
+    return solve_challenge(body["challenge"])

@@ -220,6 +220,33 @@ class LinkExpired(ApiError):
         )
 
 
+# R-ABUSE-1: why a proof-of-work solution was refused.
+CHALLENGE_EXPIRED = (
+    "La verificación automática de su navegador venció. Espere unos segundos a que se complete "
+    "otra vez e intente nuevamente."
+)
+CHALLENGE_USED = (
+    "La verificación automática de su navegador ya fue utilizada. Espere unos segundos a que "
+    "se complete otra vez e intente nuevamente."
+)
+
+
+class ChallengeRequired(ApiError):
+    code, status = "CHALLENGE_REQUIRED", 400
+    default_message = (
+        "Falta la verificación automática de su navegador. Active JavaScript, espere unos "
+        "segundos a que se complete e intente nuevamente."
+    )
+
+
+class ChallengeInvalid(ApiError):
+    code, status = "CHALLENGE_INVALID", 400
+    default_message = (
+        "La verificación automática de su navegador no es válida. Recargue la página, espere "
+        "unos segundos a que se complete e intente nuevamente."
+    )
+
+
 class MailUnavailable(ApiError):
     code, status = "MAIL_UNAVAILABLE", 503
     default_message = (

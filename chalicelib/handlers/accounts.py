@@ -10,6 +10,7 @@ from chalicelib.domain import account_forms, accounts, forms
 from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.records import Caller
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
+from chalicelib.handlers.challenge import require_solution
 from chalicelib.handlers.http import code_issued, json_body, json_response, route
 from chalicelib.handlers.throttles import read_then_limit
 from chalicelib.wiring import services
@@ -57,7 +58,7 @@ def email_availability(caller: Caller) -> Response:
 @route(bp, "POST", "/v1/account/security-code", signed_in=True)
 def security_code(caller: Caller) -> Response:
     """A code mailed to the new address of an e-mail change (R-MOD-6)."""
-    email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email)
+    email = read_then_limit(CODE_REQUESTS, bp.current_request, forms.read_email, require_solution)
     return code_issued(accounts.request_email_change_code(services().accounts(), caller, email))
 
 

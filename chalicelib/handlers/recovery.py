@@ -9,6 +9,7 @@ from chalice.app import Response
 from chalicelib.domain import recovery
 from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.throttles import CODE_REQUESTS
+from chalicelib.handlers.challenge import require_solution
 from chalicelib.handlers.http import (
     answered_no_sooner_than,
     code_issued,
@@ -28,7 +29,9 @@ def security_code() -> Response:
     """The code request's per-source budget caps the identifiers one address can probe; an
     account's code is mailed and audited, an unknown one's is not: same time (R-HARD-6)."""
     request = bp.current_request
-    identifier = recovery.read_identifier(json_body(request))
+    body = json_body(request)
+    identifier = recovery.read_identifier(body)
+    require_solution(body)
     limit_source(CODE_REQUESTS, request)
     with answered_no_sooner_than(services().settings.timing_floor_ms):
         issued = recovery.request_code(services().recovery(), identifier, origin(request))

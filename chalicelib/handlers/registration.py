@@ -13,6 +13,7 @@ from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.claims import ClaimStore
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
+from chalicelib.handlers.challenge import require_solution
 from chalicelib.handlers.http import code_issued, json_body, json_response, origin, route
 from chalicelib.handlers.throttles import limit_source, read_checked, read_then_limit
 from chalicelib.wiring import services
@@ -70,7 +71,7 @@ def email_availability() -> Response:
 def security_code() -> Response:
     """The code mailed to the address being registered."""
     request = bp.current_request
-    email = read_then_limit(CODE_REQUESTS, request, forms.read_email)
+    email = read_then_limit(CODE_REQUESTS, request, forms.read_email, require_solution)
     deps = services().registration()
     return code_issued(registration.request_registration_code(deps, email, origin(request)))
 
@@ -79,7 +80,10 @@ def security_code() -> Response:
 def register() -> Response:
     """Creates the account (api.md "Registration", R-REG-*)."""
     request = bp.current_request
-    form, problems = forms.read_registration_form(json_body(request))
+    body = json_body(request)
+    form, problems = forms.read_registration_form(body)
+    # R-ABUSE-1: spent even when the form is refused, whose answer tells which values are taken.
+    require_solution(body)
     if "password" not in problems:
         # R-ABUSE-2: before the code and the hash; named with the other problems (R-UX-1).
         try:

@@ -33,10 +33,16 @@ def read_checked[T](request: Request, read: Callable[[dict[str, Any], Problems],
 
 
 def read_then_limit[T](
-    kind: str, request: Request, read: Callable[[dict[str, Any], Problems], T]
+    kind: str,
+    request: Request,
+    read: Callable[[dict[str, Any], Problems], T],
+    gate: Callable[[dict[str, Any]], None] | None = None,
 ) -> T:
-    """`read_checked`, then `limit_source`: the order every limited view keeps, so that a
-    malformed request costs no DynamoDB write."""
+    """`read_checked`, then `gate` on the body (the proof of work, R-ABUSE-1), then
+    `limit_source`: the order every limited view keeps, so that a malformed request costs no
+    DynamoDB write."""
     value = read_checked(request, read)
+    if gate is not None:
+        gate(json_body(request))
     limit_source(kind, request)
     return value

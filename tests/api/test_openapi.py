@@ -119,6 +119,8 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         ("/v1/account/sessions", "GET"),
         ("/v1/account/sessions/{session_id}", "DELETE"),
         ("/v1/account/sessions/end-others", "POST"),
+        # R-ABUSE-1: the proof-of-work challenge.
+        ("/v1/challenge", "GET"),
     }
     assert documented_routes(document) == expected
 

@@ -92,8 +92,11 @@ def items(stack: LocalStack, table: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    # Per-source limits on, as deployed; the bursts stay under them.
-    with running_local_stack(tmp_path_factory.mktemp("races") / "api.log") as running:
+    # Per-source limits on, as deployed; the bursts stay under them. The proof of work is off:
+    # these bursts are about the limits behind it, and its own single use has its parallel test
+    # (tests/api/test_proof_of_work_api.py).
+    log = tmp_path_factory.mktemp("races") / "api.log"
+    with running_local_stack(log, PROOF_OF_WORK="off") as running:
         yield running
 
 

@@ -47,7 +47,9 @@ TABLES = {
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
     """moto and the API the way `make run` starts them, with the per-IP limits off."""
-    with running_local_stack(tmp_path / "api.log", RATE_LIMITS_PER_IP="off") as stack:
+    with running_local_stack(
+        tmp_path / "api.log", RATE_LIMITS_PER_IP="off", PROOF_OF_WORK="off"
+    ) as stack:
         yield stack
 
 
