@@ -15,6 +15,7 @@ from chalicelib.handlers import (
     accounts,
     catalogs,
     challenge,
+    delivery,
     http,
     meta,
     recovery,
@@ -39,3 +40,5 @@ for blueprint in (catalogs.bp, registration.bp, sessions.bp, accounts.bp, recove
     app.register_blueprint(blueprint)
 app.register_blueprint(account_sessions.bp)
 app.register_blueprint(challenge.bp)
+# R-MAIL-1: SES's feedback, a function of its own in the same package.
+app.register_blueprint(delivery.bp)

@@ -68,7 +68,9 @@ def desk() -> Desk:
         lockout=api.lockout_policy,
         accounts=DynamoAccountStore(),
         claims=DynamoClaimStore(),
-        notices=Notices(SesMailer(s.mail_sender, s.region), s.web_base_url),
+        notices=Notices(
+            SesMailer(s.mail_sender, s.region, s.ses_configuration_set), s.web_base_url
+        ),
     )
 
 

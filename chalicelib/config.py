@@ -70,6 +70,12 @@ class Settings:
     proof_of_work: bool
     altcha_max_number: int
     challenge_ttl_seconds: int
+    # R-MAIL-1: the SES configuration set every send names, and the SNS topic its event
+    # destination publishes to (the notification handler's trigger, fixed at package time).
+    ses_configuration_set: str
+    ses_events_topic: str
+    # R-MAIL-3: how long a permanent bounce or a complaint keeps an address undeliverable.
+    undeliverable_days: int
 
 
 # The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
@@ -125,4 +131,8 @@ def get_settings() -> Settings:
         # The widget tries on average half of these SHA-256 hashes (docs/performance.md).
         altcha_max_number=_int("ALTCHA_MAX_NUMBER", 100_000),
         challenge_ttl_seconds=_int("CHALLENGE_TTL_SECONDS", 300),
+        ses_configuration_set=os.environ.get("SES_CONFIGURATION_SET", "").strip(),
+        ses_events_topic=os.environ.get("SES_EVENTS_TOPIC", "").strip()
+        or f"ecuapass-{stage}-ses-events",
+        undeliverable_days=_int("UNDELIVERABLE_DAYS", 30),
     )

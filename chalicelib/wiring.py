@@ -17,6 +17,7 @@ from chalicelib.domain.account_sessions import AccountSessionsDeps
 from chalicelib.domain.accounts import AccountDeps
 from chalicelib.domain.breached_passwords import RangeLookup
 from chalicelib.domain.clock import HOUR, MINUTE, Clock
+from chalicelib.domain.delivery import DeliveryStore
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
 from chalicelib.domain.notices import MailCap, Notices
 from chalicelib.domain.proof_of_work import ProofOfWork, hmac_key
@@ -92,7 +93,7 @@ class Services:
         s = self.settings
         return CodeService(
             store=DynamoCodeStore(),
-            mailer=SesMailer(s.mail_sender, s.region),
+            mailer=SesMailer(s.mail_sender, s.region, s.ses_configuration_set),
             clock=self.clock,
             key=self.hash_key,
             policy=self.code_policy,
@@ -183,7 +184,11 @@ class Services:
         from chalicelib.mail.ses import SesMailer
 
         s = self.settings
-        return Notices(SesMailer(s.mail_sender, s.region), s.web_base_url, self.mail_cap())
+        return Notices(
+            SesMailer(s.mail_sender, s.region, s.ses_configuration_set),
+            s.web_base_url,
+            self.mail_cap(),
+        )
 
     def recovery(self) -> RecoveryDeps:
         from chalicelib.store.recovery import DynamoRecoveryStore
@@ -212,6 +217,12 @@ class Services:
                 AVAILABILITY_CHECKS: Limit(s.availability_max_per_minute_per_ip, MINUTE),
             },
         )
+
+    def delivery(self) -> DeliveryStore:
+        """The delivery state per address that SES's feedback keeps (R-MAIL-2)."""
+        from chalicelib.store.delivery import DynamoDeliveryStore
+
+        return DynamoDeliveryStore()
 
     def breached_passwords(self) -> RangeLookup | None:
         """The range look-up (R-ABUSE-2); None (no call) when BREACHED_PASSWORD_CHECK is off."""

@@ -290,3 +290,23 @@ def session_list(client: Any, journey: Journey) -> None:
         answer = call(client, "GET", "/v1/account", **bearer(token))
         journey.requests += 1
         assert answer.status == 401, answer.body
+
+
+def ses_feedback(client: Any, journey: Journey) -> None:
+    """SES's feedback through the SNS handler (R-MAIL-2): a transient bounce and the delivery
+    that clears it, a redelivered notification, a complaint about an address no account has,
+    then a permanent bounce of the journey's own address (mirrored onto its account)."""
+    from devstack import simulator
+    from tests.helpers import notify
+
+    at = 1_790_000_000.0
+    other = f"otra.{journey.user_id}@example.org"
+    transient = simulator.bounce("fb-1", other, at, bounce_type="Transient", subtype="General")
+    for message in (
+        transient,
+        transient,
+        simulator.delivery("fb-2", other, at),
+        simulator.complaint("fb-3", other, at),
+        simulator.bounce("fb-4", journey.emails[0], at),
+    ):
+        notify(client, message)

@@ -545,3 +545,30 @@ def solved_at(api_url: str) -> str:
         body = json.loads(r.read())
     assert body["required"], body
     return solve_challenge(body["challenge"])
+
+
+# --- SES's feedback (R-MAIL-*) -----------------------------------------------------------------
+
+
+def notify(client: Any, message: str) -> None:
+    """One SES notification, published to SNS, invoking the handler as Lambda would."""
+    client.lambda_.invoke("ses_events", client.events.generate_sns_event(message))
+
+
+def bounce_of(client: Any, address: str, at: float, message_id: str = "msg-1", **kw: Any) -> None:
+    """A permanent bounce (or, with `bounce_type`, another) of a mail to `address`."""
+    from devstack import simulator
+
+    notify(client, simulator.bounce(message_id, address, at, **kw))
+
+
+def delivery_item(address: str) -> dict[str, Any] | None:
+    from chalicelib.config import get_settings
+
+    found = dynamodb().get_item(
+        TableName=get_settings().limits_table,
+        Key={"key": {"S": f"DELIVERY#{address}"}},
+        ConsistentRead=True,
+    )
+    item: dict[str, Any] | None = found.get("Item")
+    return item

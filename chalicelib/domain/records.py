@@ -91,6 +91,12 @@ class User:
     # to which the owner confirmed the e-mail changes (links of changes up to it are void).
     email_undo_links: tuple[UndoLink, ...] = ()
     email_undo_confirmed_through: int = 0
+    # R-MAIL-3: until when the address does not receive mail (0: it does), as SES's feedback
+    # left it; mirrored on the user item so that reading the account costs no call more.
+    email_undeliverable_until: int = 0
+
+    def email_deliverable(self, now: float) -> bool:
+        return self.email_undeliverable_until <= now
 
 
 @dataclass(frozen=True)

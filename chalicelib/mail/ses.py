@@ -22,9 +22,12 @@ def ses_client(region: str) -> Any:
 
 
 class SesMailer:
-    def __init__(self, sender: str, region: str) -> None:
+    def __init__(self, sender: str, region: str, configuration_set: str = "") -> None:
         self.sender = sender
         self.region = region
+        # R-MAIL-1: every send names the configuration set, whose event destination reports
+        # each mail's bounces, complaints and deliveries; empty only on the local stack.
+        self.configuration_set = configuration_set
 
     def send(self, to: str, subject: str, text: str, html: str) -> None:
         message = {
@@ -34,9 +37,10 @@ class SesMailer:
                 "Html": {"Data": html, "Charset": "UTF-8"},
             },
         }
+        extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         try:
             ses_client(self.region).send_email(
-                Source=self.sender, Destination={"ToAddresses": [to]}, Message=message
+                Source=self.sender, Destination={"ToAddresses": [to]}, Message=message, **extra
             )
         except (BotoCoreError, ClientError) as exc:
             log.error("ses send failed", extra={"aws_error": aws.error_code(exc)})

@@ -104,6 +104,9 @@ class UserModel(Model):
     # Written by an e-mail change, its undo and the owner's confirmation (R-HARD-9).
     email_undo_links = ListAttribute(of=UndoLinkMap, null=True)
     email_undo_confirmed_through = NumberAttribute(null=True)
+    # R-MAIL-3: until when SES's feedback made the account's address undeliverable, mirrored here
+    # by the notification handler so that the signed-in reads cost no extra call.
+    email_undeliverable_until = NumberAttribute(null=True)
 
 
 class ClaimModel(Model):
@@ -225,6 +228,29 @@ class LimitModel(Model):
     # wrong ID and a wrong password answer alike, lock-out included (R-AUTH-2).
     failed_logins = _numbers(null=True)
     locked_until = NumberAttribute(null=True)
+
+
+class DeliveryModel(Model):
+    """`DELIVERY#<address key>` -> what SES's feedback says of that address (R-MAIL-2).
+
+    It lives in the limits table (same key and TTL attribute `expires_at`) so that a code request
+    reads it in the BatchGetItem it already makes of the code and the claim; a limit's key never
+    starts with `DELIVERY#`.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.limits_table
+
+    key = UnicodeAttribute(hash_key=True)
+    state = UnicodeAttribute()
+    kind = UnicodeAttribute(null=True)
+    subtype = UnicodeAttribute(null=True)
+    at = NumberAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    transient_bounces = NumberAttribute(default=0)
+    # The notifications already applied (SES message id, kind, effect): redelivery is a no-op.
+    events = UnicodeSetAttribute(null=True)
+    expires_at = NumberAttribute()
 
 
 # One model per table: EmailUndoModel shares CodeModel's table and is not listed.

@@ -29,6 +29,7 @@ def to_user(item: UserModel) -> User:
     values["session_epoch"] = int(values["session_epoch"])
     values["locked_until"] = int(values["locked_until"])
     values["lock_notice_at"] = int(values["lock_notice_at"] or 0)
+    values["email_undeliverable_until"] = int(values["email_undeliverable_until"] or 0)
     values["failed_logins"] = [int(t) for t in values["failed_logins"] or []]
     return User(**values)
 

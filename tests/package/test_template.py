@@ -40,6 +40,10 @@ SOURCES = [
 ]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 DEPLOYED_STAGES = ("dev", "prod")
+CONFIGURATION_SET_ARN = (
+    "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
+    "${SesConfigurationSet}"
+)
 TABLE_VARIABLES = (
     "USERS_TABLE",
     "CLAIMS_TABLE",
@@ -87,11 +91,26 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return resources(template, "AWS::Serverless::Function")
 
 
-def statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+# Each function and the role it runs under (R-OPS-1, R-MAIL-1): the API's, SES's feedback handler's.
+ROLES = {"APIHandler": "ApiHandlerRole", "SesEvents": "SesEventsRole"}
+LOG_GROUPS = {"APIHandler": "ApiHandlerLogGroup", "SesEvents": "SesEventsLogGroup"}
+
+
+def api_function(template: dict[str, Any]) -> dict[str, Any]:
+    return functions(template)["APIHandler"]
+
+
+def statements(template: dict[str, Any], role: str | None = None) -> list[dict[str, Any]]:
+    """Every statement of every role (or of `role` alone)."""
     found = []
-    for role in resources(template, "AWS::IAM::Role").values():
-        for policy in role["Properties"].get("Policies", []):
+    roles = resources(template, "AWS::IAM::Role")
+    for name, role_resource in roles.items():
+        if role is not None and name != role:
+            continue
+        for policy in role_resource["Properties"].get("Policies", []):
             found.extend(policy["PolicyDocument"]["Statement"])
+    if role is not None:
+        return found
     for policy in resources(template, "AWS::IAM::Policy").values():
         found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return found
@@ -103,8 +122,7 @@ def as_list(value: Any) -> list[Any]:
 
 def table_of_variable(template: dict[str, Any], variable: str) -> str:
     """The logical id of the table whose name the function gets in `variable`."""
-    (function,) = functions(template).values()
-    value = function["Properties"]["Environment"]["Variables"][variable]
+    value = api_function(template)["Properties"]["Environment"]["Variables"][variable]
     assert isinstance(value, dict) and set(value) == {"Ref"}, f"{variable} is {value!r}"
     return str(value["Ref"])
 
@@ -216,14 +234,15 @@ def test_functions_get_table_names_by_reference_not_as_strings(template):
 
 
 def test_functions_run_python_3_13_under_the_declared_role_and_log_group(template):
+    assert set(functions(template)) == set(ROLES)
     for name, function in functions(template).items():
         props = function["Properties"]
         assert props["Runtime"] == "python3.13", name
-        assert props["Role"] == {"Fn::GetAtt": ["ApiHandlerRole", "Arn"]}, name
-        assert props["LoggingConfig"]["LogGroup"] == {"Ref": "ApiHandlerLogGroup"}, name
+        assert props["Role"] == {"Fn::GetAtt": [ROLES[name], "Arn"]}, name
+        assert props["LoggingConfig"]["LogGroup"] == {"Ref": LOG_GROUPS[name]}, name
         assert props["MemorySize"] == CONFIG["stages"]["prod"]["lambda_memory_size"]
-    group = template["Resources"]["ApiHandlerLogGroup"]["Properties"]
-    assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        group = template["Resources"][LOG_GROUPS[name]]["Properties"]
+        assert group["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def test_deployment_package_carries_linux_builds_of_the_compiled_dependencies(packaged):
@@ -258,7 +277,9 @@ def test_ses_may_send_only_as_the_stage_sender(template):
     (ses,) = [s for s in statements(template) if any(a.startswith("ses:") for a in s["Action"])]
     assert ses["Action"] == ["ses:SendEmail"]
     assert ses["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "MailSender"}}}
-    (function,) = functions(template).values()
+    # R-MAIL-1: the send names the configuration set, which IAM checks as a resource too.
+    assert {"Fn::Sub": CONFIGURATION_SET_ARN} in ses["Resource"]
+    function = api_function(template)
     assert function["Properties"]["Environment"]["Variables"]["MAIL_SENDER"] == {
         "Ref": "MailSender"
     }
@@ -270,16 +291,20 @@ def test_the_only_readable_parameter_is_the_stage_hash_key(template):
     (ssm,) = [s for s in statements(template) if any(a.startswith("ssm:") for a in s["Action"])]
     assert ssm["Action"] == ["ssm:GetParameter"]
     arn = ssm["Resource"]["Fn::Sub"]
-    (function,) = functions(template).values()
-    name = function["Properties"]["Environment"]["Variables"]["HASH_KEY_PARAMETER"]["Fn::Sub"]
+    name = api_function(template)["Properties"]["Environment"]["Variables"]["HASH_KEY_PARAMETER"][
+        "Fn::Sub"
+    ]
     assert arn.endswith(":parameter" + name)
     assert not any(s["Action"][0].startswith("kms:") for s in statements(template))
 
 
 def test_logs_may_be_written_only_to_the_function_log_group(template):
-    (logs,) = [s for s in statements(template) if any(a.startswith("logs:") for a in s["Action"])]
-    assert sorted(logs["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert logs["Resource"] == {"Fn::GetAtt": ["ApiHandlerLogGroup", "Arn"]}
+    for function, role in ROLES.items():
+        (logs,) = [
+            s for s in statements(template, role) if any(a.startswith("logs:") for a in s["Action"])
+        ]
+        assert sorted(logs["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+        assert logs["Resource"] == {"Fn::GetAtt": [LOG_GROUPS[function], "Arn"]}
 
 
 # What IAM checks for each call: TransactWriteItems has no action of its own, IAM checks each of
@@ -330,12 +355,12 @@ def aws_calls(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tup
     yield seen
 
 
-def granted(template: dict[str, Any]) -> set[tuple[str, str]]:
-    """(action, target) pairs the policy allows, targets spelled as the calls spell them in the
-    tests: the `dev` stage's table names and sender."""
+def granted(template: dict[str, Any], role: str = "ApiHandlerRole") -> set[tuple[str, str]]:
+    """(action, target) pairs the role's policy allows, targets spelled as the calls spell them
+    in the tests: the `dev` stage's table names and sender."""
     names = {table_of_variable(template, v): os.environ[v] for v in TABLE_VARIABLES}
     allowed = set()
-    for statement in statements(template):
+    for statement in statements(template, role):
         for action in statement["Action"]:
             for resource in as_list(statement["Resource"]):
                 if isinstance(resource, dict) and "Fn::GetAtt" in resource:
@@ -352,9 +377,11 @@ def granted(template: dict[str, Any]) -> set[tuple[str, str]]:
     return allowed
 
 
-def _not_granted(template: dict[str, Any], seen: list[tuple[str, str]]) -> set[tuple[str, str]]:
+def _not_granted(
+    template: dict[str, Any], seen: list[tuple[str, str]], role: str = "ApiHandlerRole"
+) -> set[tuple[str, str]]:
     return {check for check in seen if check[0].startswith(("dynamodb:", "ses:"))} - granted(
-        template
+        template, role
     )
 
 
@@ -429,6 +456,144 @@ def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
     used = set(aws_calls)
     unused = granted(template) - used
     assert not unused, f"remove from infra/resources.json's ApiHandlerRole: {sorted(unused)}"
+
+
+def test_policy_grants_the_ses_feedback_handler_exactly_what_it_uses_r_mail_2(
+    template, client, aws_calls
+):
+    """R-MAIL-1, R-MAIL-2: the SNS handler's role is as narrow as the API's: every call of its
+    journey (bounces, complaints, deliveries, a redelivery, an owner's mirror) is granted, and
+    every grant is used."""
+    journey = flows.sign_up(client, 50)
+    aws_calls.clear()
+    flows.ses_feedback(client, journey)
+    assert aws_calls
+    missing = _not_granted(template, aws_calls, "SesEventsRole")
+    assert not missing, f"add to infra/resources.json's SesEventsRole: {sorted(missing)}"
+    unused = granted(template, "SesEventsRole") - set(aws_calls)
+    assert not unused, f"remove from infra/resources.json's SesEventsRole: {sorted(unused)}"
+    assert not any(action.startswith(("ses:", "ssm:")) for action, _ in aws_calls)
+
+
+def test_every_send_email_names_the_stage_configuration_set_r_mail_1(template, client):
+    """R-MAIL-1: every mail the journeys send goes through the configuration set the template
+    declares, whose event destination feeds the handler."""
+    sent: list[dict[str, Any]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation == "SendEmail":
+            sent.append(params)
+        return original(self, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+        flows.registration(client, 48)
+        journey = flows.sign_up(client, 49)
+        flows.recovery(client, journey, "ana.nueva49@example.org", "Recuperada2026ok")
+    assert sent
+    expected = os.environ["SES_CONFIGURATION_SET"]
+    assert {params.get("ConfigurationSetName") for params in sent} == {expected}
+    for stage in DEPLOYED_STAGES:
+        env = CONFIG["stages"][stage]["environment_variables"]
+        # The configuration set is named after the stack, `ecuapass-<stage>` (docs/deploy.md).
+        assert env["SES_CONFIGURATION_SET"] == f"ecuapass-{stage}"
+        assert env["SES_EVENTS_TOPIC"] == f"ecuapass-{stage}-ses-events"
+    config_set = template["Resources"]["SesConfigurationSet"]["Properties"]
+    assert config_set["Name"] == {"Fn::Sub": "${AWS::StackName}"}
+    assert config_set["ReputationOptions"] == {"ReputationMetricsEnabled": True}
+    assert api_function(template)["Properties"]["Environment"]["Variables"][
+        "SES_CONFIGURATION_SET"
+    ] == {"Ref": "SesConfigurationSet"}
+
+
+def test_ses_events_reach_the_handler_through_a_topic_only_ses_of_this_account_publishes_to(
+    template,
+):
+    """R-MAIL-1: the event destination sends bounces, complaints and deliveries to the topic;
+    the topic's policy lets SES of this account, for this configuration set, publish, and
+    nobody else; the handler is subscribed to that topic."""
+    res = template["Resources"]
+    destination = res["SesEventDestination"]["Properties"]
+    assert destination["ConfigurationSetName"] == {"Ref": "SesConfigurationSet"}
+    event = destination["EventDestination"]
+    assert event["Enabled"] is True
+    assert {"bounce", "complaint", "delivery"} <= set(event["MatchingEventTypes"])
+    assert event["SnsDestination"] == {"TopicARN": {"Ref": "SesEventsTopic"}}
+    policy = res["SesEventsTopicPolicy"]["Properties"]
+    assert policy["Topics"] == [{"Ref": "SesEventsTopic"}]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Condition"]["StringEquals"] == {
+        "AWS:SourceAccount": {"Ref": "AWS::AccountId"}
+    }
+    assert statement["Condition"]["ArnLike"]["AWS:SourceArn"] == {"Fn::Sub": CONFIGURATION_SET_ARN}
+    topic = res["SesEventsTopic"]["Properties"]["TopicName"]
+    assert topic == {"Fn::Sub": "${AWS::StackName}-ses-events"}
+    (subscription,) = functions(template)["SesEvents"]["Properties"]["Events"].values()
+    assert subscription["Type"] == "SNS"
+    assert subscription["Properties"]["Topic"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+        "${AWS::StackName}-ses-events"
+    }
+
+
+def test_every_alarm_alerts_the_operators_topic_r_mail_5(template):
+    """R-MAIL-5: every alarm has an action, the operators' topic, whose e-mail subscription is a
+    parameter; the alarms the requirement lists are all there, at its thresholds."""
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    assert alarms
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "OperatorsTopic"}], name
+    subscription = template["Resources"]["OperatorsSubscription"]
+    assert subscription["Properties"]["Protocol"] == "email"
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "OperatorsEmail"}
+
+    def metric(name: str) -> tuple[str, str, Any, str]:
+        props = alarms[name]["Properties"]
+        return (
+            props["Namespace"],
+            props["MetricName"],
+            props["Threshold"],
+            props["ComparisonOperator"],
+        )
+
+    at_least = "GreaterThanOrEqualToThreshold"
+    assert metric("SesBounceRateAlarm") == ("AWS/SES", "Reputation.BounceRate", 0.02, at_least)
+    assert metric("SesComplaintRateAlarm") == (
+        "AWS/SES",
+        "Reputation.ComplaintRate",
+        0.0005,
+        at_least,
+    )
+    assert metric("Api5xxAlarm")[:2] == ("AWS/ApiGateway", "5XXError")
+    watched = {
+        (alarms[n]["Properties"].get("MetricName"), str(alarms[n]["Properties"].get("Dimensions")))
+        for n in alarms
+    }
+    for function in ROLES:
+        for kind in ("Errors", "Throttles"):
+            assert (kind, str([{"Name": "FunctionName", "Value": {"Ref": function}}])) in watched
+    throttled = {
+        stat["MetricStat"]["Metric"]["MetricName"]
+        + str(stat["MetricStat"]["Metric"]["Dimensions"][0]["Value"])
+        for name in ("DynamoDbReadThrottlesAlarm", "DynamoDbWriteThrottlesAlarm")
+        for stat in alarms[name]["Properties"]["Metrics"]
+        if "MetricStat" in stat
+    }
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert throttled == {
+        f"{kind}ThrottleEvents{ {'Ref': table} }" for kind in ("Read", "Write") for table in tables
+    }
+    assert metric("SesEventsDeliveryFailedAlarm")[:2] == ("AWS/SNS", "NumberOfNotificationsFailed")
+    spike = alarms["CodeRequestsSpikeAlarm"]["Properties"]
+    assert (spike["MetricName"], spike["Period"], spike["Threshold"]) == (
+        "CodesSent",
+        300,
+        {"Ref": "CodeRequestsPerFiveMinutes"},
+    )
 
 
 # --- API Gateway's own errors ----------------------------------------------------------------

@@ -1,0 +1,47 @@
+"""SES's feedback (R-MAIL-1, R-MAIL-2): the configuration set's event destination publishes each
+Bounce, Complaint, Delivery, Reject and Rendering Failure to an SNS topic, which invokes this
+handler, packaged with the API in the same Chalice app.
+
+A failure to store a state raises, so that Lambda's asynchronous retries (and the handler-failure
+alarm) take over; a malformed notification is dropped by the parser, since no retry can fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from chalice import Blueprint
+from chalice.app import SNSEvent
+
+from chalicelib.config import get_settings
+from chalicelib.domain import delivery
+from chalicelib.wiring import services
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(__name__)
+
+
+def handle(message: str) -> list[delivery.Feedback]:
+    """The notification applied to the delivery state; the feedback that changed a state."""
+    notification = delivery.parse(message)
+    if notification is None:
+        return []
+    s = services()
+    changed = delivery.record_notification(
+        s.delivery(), notification, s.settings.undeliverable_days
+    )
+    log.info(
+        "ses notification applied",
+        extra={
+            "ses_event": notification.kind,
+            "recipients": len(notification.feedback),
+            "changed": len(changed),
+        },
+    )
+    return changed
+
+
+@bp.on_sns_message(topic=get_settings().ses_events_topic, name="ses_events")
+def ses_events(event: SNSEvent) -> None:
+    handle(event.message)
