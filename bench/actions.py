@@ -109,6 +109,17 @@ def undo_token(address: str) -> str:
     return unquote(match.group(1))
 
 
+def proof(j: Journey) -> dict[str, str]:
+    """A solved challenge for the next code request or registration (R-ABUSE-1): GET
+    /v1/challenge is measured, the solving (the browser's work) is not."""
+    from tests.helpers import solve_challenge
+
+    answer = j.call("GET /v1/challenge", "/v1/challenge", "GET", "/v1/challenge")
+    if not answer["required"]:
+        return {}
+    return {"altcha": solve_challenge(answer["challenge"])}
+
+
 def journey(j: Journey, n: int) -> None:
     from chalicelib.domain.records import CONTACT_FIELDS
     from tests.helpers import last_code, registration_body
@@ -143,18 +154,21 @@ def journey(j: Journey, n: int) -> None:
         assert answer == {"available": True}, answer
 
     route = "/v1/registration/security-code"
-    j.call(f"POST {route}", route, post, route, {"email": email}, expect=202)
+    j.call(f"POST {route}", route, post, route, {"email": email, **proof(j)}, expect=202)
     wrong = {**body, "security_code": "22222222" if last_code(email) != "22222222" else "33333333"}
     j.call(
         "POST /v1/registration (wrong code)",
         "/v1/registration",
         post,
         "/v1/registration",
-        wrong,
+        {**wrong, **proof(j)},
         expect=400,
     )
     body["security_code"] = last_code(email)
-    j.call("POST /v1/registration", "/v1/registration", post, "/v1/registration", body, expect=201)
+    signed = {**body, **proof(j)}
+    j.call(
+        "POST /v1/registration", "/v1/registration", post, "/v1/registration", signed, expect=201
+    )
 
     login = {"user_id": body["user_id"], "password": password}
     token = j.call("POST /v1/sessions", "/v1/sessions", post, "/v1/sessions", login, expect=201)[
@@ -239,7 +253,8 @@ def journey(j: Journey, n: int) -> None:
         token=token,
     )
     route = "/v1/account/security-code"
-    j.call(f"POST {route}", route, post, route, {"email": new_email}, token=token, expect=202)
+    new = {"email": new_email, **proof(j)}
+    j.call(f"POST {route}", route, post, route, new, token=token, expect=202)
     j.call(
         "PUT /v1/account (e-mail change with its code)",
         "/v1/account",
@@ -263,7 +278,8 @@ def journey(j: Journey, n: int) -> None:
     route = "/v1/account/email-change/undo"
     j.call(f"POST {route}", route, post, route, {"token": undo_token(email)})
     route = "/v1/password-recovery/security-code"
-    j.call(f"POST {route}", route, post, route, {"user_id": body["user_id"]}, expect=202)
+    recovery = {"user_id": body["user_id"], **proof(j)}
+    j.call(f"POST {route}", route, post, route, recovery, expect=202)
     recovered = password + "Recuperada"
     j.call(
         "POST /v1/password-recovery",

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
-from tests.helpers import cedula, registration_body
+from tests.helpers import cedula, registration_body, solved_at
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Stack
@@ -105,13 +105,22 @@ def api(stack: Stack, method: str, path: str, body: Any = None, token: str | Non
 
 
 def register_by_api(stack: Stack, who: Person) -> None:
-    """Registration without the browser, for tests about the pages after log-in."""
-    answer = api(stack, "POST", "/v1/registration/security-code", {"email": who.email})
+    """Registration without the browser, for tests about the pages after log-in; the proof of
+    work (R-ABUSE-1) solved with the Python library, one solution per request."""
+    body = {"email": who.email, "altcha": solved_at(stack.api)}
+    answer = api(stack, "POST", "/v1/registration/security-code", body)
     assert answer.status == 202, answer.body
-    answer = api(
-        stack, "POST", "/v1/registration", who.registration_body(stack.last_code(who.email))
-    )
+    body = who.registration_body(stack.last_code(who.email))
+    answer = api(stack, "POST", "/v1/registration", {**body, "altcha": solved_at(stack.api)})
     assert answer.status == 201, answer.body
+
+
+def wait_for_proof_of_work(page: Page, timeout: float = 30_000) -> None:
+    """Until the page's widget holds a solution (R-ABUSE-1): the form's code request and
+    registration then go at once instead of waiting for it."""
+    page.locator("#proof-of-work[data-state='verified']").wait_for(
+        state="attached", timeout=timeout
+    )
 
 
 def log_in_by_api(stack: Stack, user_id: str, password: str) -> Answer:

@@ -156,6 +156,25 @@ export async function request(method, path, { body, auth = false } = {}) {
 
 const post = (path, body, auth = false) => request("POST", path, { body, auth });
 
+// --- Proof of work (R-ABUSE-1) ----------------------------------------------------------------
+// The page's solver (js/proof-of-work.js) gives each code request and the registration a fresh
+// solution; without one (the deployment asks for none) the body goes as it is.
+let solver = null;
+
+/** Called once by a page with a solver: `{ solution(): Promise<string | null> }`. */
+export function useProofOfWork(value) {
+  solver = value;
+}
+
+async function proven(body) {
+  const altcha = solver ? await solver.solution() : null;
+  return altcha ? { ...body, altcha } : body;
+}
+
+const postProven = async (path, body, auth = false) => post(path, await proven(body), auth);
+
+export const getChallenge = () => request("GET", "/v1/challenge");
+
 // --- Catalogues -------------------------------------------------------------------------------
 export const getCatalog = (path) => request("GET", `/v1/catalogs/${path}`);
 
@@ -169,8 +188,8 @@ export const registration = {
     }),
   checkEmail: (email, emailConfirmation) =>
     post("/v1/registration/email-availability", { email, email_confirmation: emailConfirmation }),
-  requestCode: (email) => post("/v1/registration/security-code", { email }),
-  register: (body) => post("/v1/registration", body),
+  requestCode: (email) => postProven("/v1/registration/security-code", { email }),
+  register: (body) => postProven("/v1/registration", body),
 };
 
 // --- Sessions ---------------------------------------------------------------------------------
@@ -186,7 +205,7 @@ export const account = {
     post("/v1/account/password-check", { current_password: currentPassword }, true),
   checkEmail: (email, emailConfirmation) =>
     post("/v1/account/email-availability", { email, email_confirmation: emailConfirmation }, true),
-  requestCode: (email) => post("/v1/account/security-code", { email }, true),
+  requestCode: (email) => postProven("/v1/account/security-code", { email }, true),
   update: (body) => request("PUT", "/v1/account", { body, auth: true }),
   deactivate: (reason, password) => post("/v1/account/deactivation", { reason, password }, true),
   undoEmailChange: (token) => post("/v1/account/email-change/undo", { token }),
@@ -194,6 +213,6 @@ export const account = {
 
 // --- Password recovery (public, issue 8) ------------------------------------------------------
 export const recovery = {
-  requestCode: (identifier) => post("/v1/password-recovery/security-code", identifier),
+  requestCode: (identifier) => postProven("/v1/password-recovery/security-code", identifier),
   reset: (body) => post("/v1/password-recovery", body),
 };

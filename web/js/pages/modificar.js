@@ -2,6 +2,7 @@
 // GET /v1/account, password verification, e-mail change with a code, PUT /v1/account.
 
 import { account } from "../api.js";
+import { startProofOfWork } from "../proof-of-work.js";
 import { documentTypes, mobileOperators, fillSelect, nameOf, setupLocation, ECUADOR } from "../catalogs.js";
 import { requireSession, showSessionUser, bindLogout } from "../auth.js";
 import { confirmDialog, messageDialog } from "../dialog.js";
@@ -25,6 +26,9 @@ import {
   withBusy,
   wrongPasswordLines,
 } from "../forms.js";
+
+// R-ABUSE-1: the proof of work starts solving at once, in the background.
+startProofOfWork(document.getElementById("proof-of-work"), document.getElementById("proof-of-work-status"));
 
 /** Editable profile fields sent in PUT /v1/account (api.md). */
 const PROFILE_FIELDS = [

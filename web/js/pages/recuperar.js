@@ -1,6 +1,7 @@
 // "¿Olvidó su contraseña?" (issue 8): code to the personal e-mail, then a new password.
 
 import { recovery } from "../api.js";
+import { startProofOfWork } from "../proof-of-work.js";
 import { clearSession } from "../session.js";
 import {
   bindShowPasswords,
@@ -18,6 +19,9 @@ import {
   valueOf,
   withBusy,
 } from "../forms.js";
+
+// R-ABUSE-1: the proof of work starts solving at once, in the background.
+startProofOfWork(document.getElementById("proof-of-work"), document.getElementById("proof-of-work-status"));
 
 const ALIASES = { user_id: "identifier", email: "identifier" };
 

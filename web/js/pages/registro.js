@@ -2,6 +2,7 @@
 // code, catalogue cascade and POST /v1/registration.
 
 import { registration } from "../api.js";
+import { startProofOfWork } from "../proof-of-work.js";
 import { documentTypes, fillFromCatalog, mobileOperators, setupLocation, ECUADOR } from "../catalogs.js";
 import { bindCodeRequest, bindEmailCheck } from "../email-code.js";
 import {
@@ -18,6 +19,9 @@ import {
   valueOf,
   withBusy,
 } from "../forms.js";
+
+// R-ABUSE-1: the proof of work starts solving at once, in the background.
+startProofOfWork(document.getElementById("proof-of-work"), document.getElementById("proof-of-work-status"));
 
 const SENAE_MAIL_DOMAIN = window.ECUAPASS_SENAE_MAIL_DOMAIN || "correo.aduana.gob.ec";
 
