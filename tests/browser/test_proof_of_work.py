@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Request, expect
 
 from tests.browser.conftest import Stack
 from tests.browser.pages import (
@@ -25,14 +25,12 @@ from tests.browser.pages import (
 
 def sent_bodies(page: Page, path: str) -> list[dict[str, Any]]:
     bodies: list[dict[str, Any]] = []
-    page.on(
-        "request",
-        lambda request: (
+
+    def record(request: Request) -> None:
+        if request.method == "POST" and request.url.endswith(path):
             bodies.append(request.post_data_json)
-            if request.method == "POST" and request.url.endswith(path)
-            else None
-        ),
-    )
+
+    page.on("request", record)
     return bodies
 
 
