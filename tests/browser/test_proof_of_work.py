@@ -28,7 +28,7 @@ def sent_bodies(page: Page, path: str) -> list[dict[str, Any]]:
 
     def record(request: Request) -> None:
         if request.method == "POST" and request.url.endswith(path):
-            bodies.append(request.post_data_json)
+            bodies.append(request.post_data_json or {})
 
     page.on("request", record)
     return bodies
