@@ -163,7 +163,7 @@ def show(d: Desk, user_id: str) -> dict[str, Any]:
     """R-ADM-1: profile, status, lock state and the latest audit events (never a hash)."""
     user = _account(user_id)
     return {
-        "profile": profile(user),
+        "profile": profile(user, d.clock()),
         "deactivated_at": user.deactivated_at,
         "deactivation_reason": user.deactivation_reason,
         "lock": lock_state(user, int(d.clock()), d.lockout),

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from chalicelib.domain import errors, fields, names, passwords, tokens
+from chalicelib.domain import delivery, errors, fields, names, passwords, tokens
 from chalicelib.domain.account_forms import AccountUpdateForm, DeactivationForm
 from chalicelib.domain.claims import ClaimStore, email_claim
 from chalicelib.domain.clock import HOUR, iso
@@ -89,9 +89,12 @@ class AccountDeps:
         return Notices(self.codes.mailer, self.web_base_url, self.mail_cap)
 
 
-def profile(user: User) -> dict[str, Any]:
-    """R-MOD-1: what api.md lists, and by construction nothing else (no hash, no code)."""
-    return {name: getattr(user, name) for name in PROFILE_FIELDS}
+def profile(user: User, now: float) -> dict[str, Any]:
+    """R-MOD-1: what api.md lists, and by construction nothing else (no hash, no code); with
+    whether the address receives mail, from the user item itself (R-MAIL-3)."""
+    shown = {name: getattr(user, name) for name in PROFILE_FIELDS}
+    shown["email_deliverable"] = user.email_deliverable(now)
+    return shown
 
 
 def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
@@ -101,10 +104,15 @@ def check_password(deps: AccountDeps, caller: Caller, password: str) -> None:
     deps.gate.succeed(attempt)
 
 
-def email_available_for(deps: AccountDeps, caller: Caller, email: str) -> bool:
-    """The account's own address counts as available."""
-    holder = deps.claims.owner(email_claim(email_key(email)))
-    return holder is None or holder == caller.user.user_id
+def email_available_for(deps: AccountDeps, caller: Caller, email: str) -> dict[str, bool]:
+    """The account's own address counts as available; `deliverable` as in registration
+    (R-MAIL-3)."""
+    key = email_key(email)
+    holder, state = deps.claims.email_state(email_claim(key), key)
+    return {
+        "available": holder is None or holder == caller.user.user_id,
+        "deliverable": delivery.deliverable(state, deps.codes.clock()),
+    }
 
 
 def request_email_change_code(deps: AccountDeps, caller: Caller, email: str) -> CodeIssued:
@@ -113,9 +121,11 @@ def request_email_change_code(deps: AccountDeps, caller: Caller, email: str) -> 
     user = caller.user
     if email_key(email) == email_key(user.email):
         raise errors.ValidationFailed(fields={"email": SAME_ADDRESS})
-    previous, holder = deps.codes.previous_and_holder(email, PURPOSE_EMAIL_CHANGE)
+    previous, holder, deliverable = deps.codes.previous_and_holder(email, PURPOSE_EMAIL_CHANGE)
     if holder is not None and holder != user.user_id:
         raise errors.EmailTaken()
+    if not deliverable:
+        raise errors.EmailUndeliverable()
     return deps.codes.issue(email, PURPOSE_EMAIL_CHANGE, caller.origin, previous=previous)
 
 
@@ -216,6 +226,9 @@ def _save(
             raise _with_taken_address(deps, caller, form.email, refused) from None
         move = EmailMove(old_key=email_key(user.email), new_key=new_key, code=checked)
         values["email"] = form.email
+        if user.email_undeliverable_until:
+            # The new address just received its code: the old one's state is not its own.
+            values["email_undeliverable_until"] = None
 
     if not values and form.password is None:
         # Nothing differs: no write, no new version, no audit item.
@@ -269,9 +282,11 @@ def _save(
         with deps.codes.refunded_on_refusal(move.code, origin):
             deps.accounts.change(change)
 
+    shown = {name: value for name, value in values.items() if name != "email_undeliverable_until"}
     updated = replace(
         user,
-        **values,  # type: ignore[arg-type]  # only str | None fields: contact, e-mail, name baseline
+        **shown,  # type: ignore[arg-type]  # only str | None fields: contact, e-mail, name baseline
+        email_undeliverable_until=0 if move is not None else user.email_undeliverable_until,
         version=user.version + 1,
         updated_at=now,
         **change.password_writes(),

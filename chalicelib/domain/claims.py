@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from chalicelib.domain.delivery import DeliveryState
 from chalicelib.domain.records import CodeRecord
 
 
@@ -23,6 +24,11 @@ def email_claim(email_key: str) -> str:
 
 class ClaimStore(Protocol):
     def owner(self, claim: str) -> str | None: ...
+
+    def email_state(self, claim: str, address: str) -> tuple[str | None, DeliveryState | None]:
+        """Who holds an EMAIL `claim` and the delivery state of its `address` (an address key),
+        in one read (R-MAIL-3)."""
+        ...
 
     def owners(
         self, claims: Sequence[str], code: tuple[str, str] | None = None

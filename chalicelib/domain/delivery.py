@@ -32,12 +32,6 @@ DELIVERED = "DELIVERED"
 # What one notification does to the state of each of its recipients.
 Effect = Literal["undeliverable", "transient", "delivered"]
 
-UNDELIVERABLE_MESSAGE = (
-    "No es posible enviar correos a esta dirección: un correo anterior fue rechazado "
-    "definitivamente o marcado como no deseado. Revise que esté bien escrita o use otro correo "
-    "electrónico."
-)
-
 
 @dataclass(frozen=True)
 class Feedback:

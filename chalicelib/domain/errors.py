@@ -6,6 +6,8 @@ The HTTP status lives on the class so that the mapping to HTTP happens in exactl
 
 from __future__ import annotations
 
+from typing import Any
+
 # The messages of refusals a transaction reads from its cancelled items (a concurrent request won
 # between the check and the write); the store raises the errors below with them.
 
@@ -83,6 +85,22 @@ class DocumentTaken(ApiError):
 class EmailTaken(ApiError):
     code, status = "EMAIL_TAKEN", 409
     default_message = "Este correo electrónico ya está registrado en otra cuenta."
+
+
+class EmailUndeliverable(ApiError):
+    """R-MAIL-3: SES's feedback says mail to the address bounced for good or was reported as
+    spam; nothing was sent. Raised with `fields.email`."""
+
+    code, status = "EMAIL_UNDELIVERABLE", 400
+    default_message = (
+        "No es posible enviar correos a esta dirección: un correo anterior fue rechazado "
+        "definitivamente o marcado como no deseado. Revise que esté bien escrita o use otro "
+        "correo electrónico."
+    )
+
+    def __init__(self, message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.fields = self.fields or {"email": self.message}
 
 
 class SecurityCodeNotRequested(ApiError):

@@ -80,6 +80,17 @@ class Notices:
         except errors.MailUnavailable:
             log.warning("security notice not sent", extra={"user_id": user_id, "subject": mail[0]})
 
+    def to_owner(self, user: User, mail: messages.Mail, when: float) -> None:
+        """A notice to the account's own address, unless SES's feedback made it undeliverable
+        (R-MAIL-3): it would bounce again and weigh on the bounce rate."""
+        if not user.email_deliverable(when):
+            log.info(
+                "security notice not sent: address undeliverable",
+                extra={"user_id": user.user_id, "subject": mail[0]},
+            )
+            return
+        self.send(user.email, mail, user.user_id)
+
     def password_changed(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.password_changed(
             user.user_id,
@@ -87,7 +98,7 @@ class Notices:
             origin.source_ip,
             recover_link=self.recover_link(user.user_id),
         )
-        self.send(user.email, mail, user.user_id)
+        self.to_owner(user, mail, when)
 
     def password_recovered(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.password_recovered(
@@ -96,7 +107,7 @@ class Notices:
             origin.source_ip,
             recover_link=self.recover_link(user.user_id),
         )
-        self.send(user.email, mail, user.user_id)
+        self.to_owner(user, mail, when)
 
     def email_replaced(
         self,
@@ -117,7 +128,7 @@ class Notices:
             undo_link=self.undo_link(undo_token) if undo_token else None,
             undo_lifetime=messages.lifetime(undo_ttl_seconds),
         )
-        self.send(user.email, mail, user.user_id)
+        self.to_owner(user, mail, when)
 
     def email_restored(self, user: User, restored: str, when: float, origin: Origin) -> None:
         """After an undo: to the restored address, and to the one it replaced (`user.email`)."""
@@ -128,7 +139,7 @@ class Notices:
         self.send(restored, mail, user.user_id)
         if user.email.lower() != restored.lower():
             mail = messages.email_change_undone(user.user_id, restored, stamp, origin.source_ip)
-            self.send(user.email, mail, user.user_id)
+            self.to_owner(user, mail, when)
 
     def email_change_confirmed(
         self, user: User, addresses: list[str], when: float, origin: Origin
@@ -140,7 +151,7 @@ class Notices:
 
     def deactivated(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.deactivated(user.user_id, ecuador_time(when), origin.source_ip)
-        self.send(user.email, mail, user.user_id)
+        self.to_owner(user, mail, when)
 
     def account_locked(
         self, user: User, when: float, origin: Origin, *, failures: int, lock_seconds: int
@@ -153,4 +164,4 @@ class Notices:
             minutes=max(1, minutes_up(lock_seconds)),
             recover_link=self.recover_link(user.user_id),
         )
-        self.send(user.email, mail, user.user_id)
+        self.to_owner(user, mail, when)

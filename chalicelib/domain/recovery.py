@@ -233,7 +233,9 @@ def request_code(deps: RecoveryDeps, identifier: Identifier, origin: Origin) -> 
     def render(code: str, lifetime: str) -> messages.Mail:
         return messages.recovery_code(shown_id, code, lifetime, ecuador_time(now), origin.source_ip)
 
-    issued = (codes if user is not None else replace(codes, mailer=_Undelivered())).issue(
+    # An undeliverable address (R-MAIL-3) is answered alike, and its mail is not sent either.
+    mails = user is not None and user.email_deliverable(now)
+    issued = (codes if mails else replace(codes, mailer=_Undelivered())).issue(
         user.email if user is not None else "",
         PURPOSE_PASSWORD_RECOVERY,
         origin,

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.domain import errors, fields, messages, passwords, reserved_ids
+from chalicelib.domain import delivery, errors, fields, messages, passwords, reserved_ids
 from chalicelib.domain.claims import ClaimStore, document_claim, email_claim, user_id_claim
 from chalicelib.domain.clock import iso
 from chalicelib.domain.fields import email_key
@@ -59,10 +59,25 @@ def email_available(claims: ClaimStore, email: str, *, owner: str | None = None)
     return holder is None or holder == owner
 
 
+def email_availability(
+    claims: ClaimStore, email: str, now: float, *, owner: str | None = None
+) -> dict[str, bool]:
+    """«Comprobar disponibilidad» of an address: free (or `owner`'s own), and whether mail
+    reaches it (R-MAIL-3), both from one read of its claim and delivery state."""
+    key = email_key(email)
+    holder, state = claims.email_state(email_claim(key), key)
+    return {
+        "available": holder is None or holder == owner,
+        "deliverable": delivery.deliverable(state, now),
+    }
+
+
 def request_registration_code(deps: RegistrationDeps, email: str, origin: Origin) -> CodeIssued:
-    previous, holder = deps.codes.previous_and_holder(email, PURPOSE_REGISTRATION)
+    previous, holder, deliverable = deps.codes.previous_and_holder(email, PURPOSE_REGISTRATION)
     if holder is not None:
         raise errors.EmailTaken()
+    if not deliverable:
+        raise errors.EmailUndeliverable()
     return deps.codes.issue(email, PURPOSE_REGISTRATION, origin, previous=previous)
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from chalicelib.domain import errors, fields, messages, tokens
 from chalicelib.domain.claims import email_claim
 from chalicelib.domain.clock import HOUR, Clock, minutes_up
+from chalicelib.domain.delivery import DeliveryState, deliverable
 from chalicelib.domain.notices import Mailer
 from chalicelib.domain.records import CodeRecord, CodeTry, Origin
 from chalicelib.domain.throttles import source_of
@@ -35,6 +36,13 @@ class CodeStore(Protocol):
     ) -> tuple[CodeRecord | None, str | None]:
         """`get`, and the owner of `claim` (None if free), in one read: a code request needs
         both."""
+        ...
+
+    def get_for_request(
+        self, email_key: str, purpose: str, claim: str, address: str
+    ) -> tuple[CodeRecord | None, str | None, DeliveryState | None]:
+        """`get_with_owner`, and the delivery state of `address` (an address key), in the same
+        one read: a code request refuses an undeliverable address at no call more (R-MAIL-3)."""
         ...
 
     def put(self, record: CodeRecord) -> CodeRecord:
@@ -150,14 +158,20 @@ class CodeService:
     key: bytes
     policy: CodePolicy
 
-    def previous_and_holder(self, email: str, purpose: str) -> tuple[CodeRecord | None, str | None]:
+    def previous_and_holder(
+        self, email: str, purpose: str
+    ) -> tuple[CodeRecord | None, str | None, bool]:
         """The mailbox's previous code for `purpose` and who holds the address's claim, in one
         read: a code request checks that the address is free (R-REG-10) and throttles on the
         code's send history (R-REG-11). The code item is the mailbox's, so `ana+1@` and `ana@`
-        share one budget; the claim is the exact address's (R-HARD-3)."""
-        return self.store.get_with_owner(
-            fields.mailbox_key(email), purpose, email_claim(fields.email_key(email))
+        share one budget; the claim is the exact address's (R-HARD-3). The same read brings
+        whether the address is deliverable (R-MAIL-3): the caller refuses an undeliverable one
+        after its other refusals (a taken address), before any resend wait, sending nothing."""
+        key = fields.email_key(email)
+        previous, holder, state = self.store.get_for_request(
+            fields.mailbox_key(email), purpose, email_claim(key), key
         )
+        return previous, holder, deliverable(state, self.clock())
 
     def issue(
         self,

@@ -21,7 +21,7 @@ bp = Blueprint(__name__)
 @route(bp, "GET", "/v1/account", signed_in=True)
 def get_account(caller: Caller) -> Response:
     """The user item the session check read: no second read (R-MOD-1)."""
-    return json_response(accounts.profile(caller.user))
+    return json_response(accounts.profile(caller.user, services().clock()))
 
 
 @route(bp, "PUT", "/v1/account", signed_in=True)
@@ -36,7 +36,7 @@ def update_account(caller: Caller) -> Response:
         # R-ABUSE-2: before the current password's check and the new hash.
         refuse_if_breached(services().breached_passwords(), form.password.new, "new_password")
     updated = accounts.update_account(services().accounts(), caller, form)
-    return json_response(accounts.profile(updated))
+    return json_response(accounts.profile(updated, services().clock()))
 
 
 @route(bp, "POST", "/v1/account/password-check", signed_in=True)
@@ -51,8 +51,7 @@ def password_check(caller: Caller) -> Response:
 def email_availability(caller: Caller) -> Response:
     """Whether the caller may move to this address (R-MOD-6)."""
     email = read_then_limit(AVAILABILITY_CHECKS, bp.current_request, forms.read_email_pair)
-    available = accounts.email_available_for(services().accounts(), caller, email)
-    return json_response({"available": available})
+    return json_response(accounts.email_available_for(services().accounts(), caller, email))
 
 
 @route(bp, "POST", "/v1/account/security-code", signed_in=True)

@@ -63,8 +63,13 @@ def document_availability() -> Response:
 
 @route(bp, "POST", "/v1/registration/email-availability")
 def email_availability() -> Response:
-    """«Comprobar disponibilidad» of the e-mail address."""
-    return _availability(forms.read_email_pair, registration.email_available)
+    """«Comprobar disponibilidad» of the e-mail address, and whether mail reaches it
+    (R-MAIL-3)."""
+    request = bp.current_request
+    email = read_checked(request, forms.read_email_pair)
+    limit_source(AVAILABILITY_CHECKS, request)
+    claims = services().registration().claims
+    return json_response(registration.email_availability(claims, email, services().clock()))
 
 
 @route(bp, "POST", "/v1/registration/security-code")

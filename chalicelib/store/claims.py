@@ -7,11 +7,13 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.domain.delivery import DeliveryState
 from chalicelib.domain.records import CodeRecord
 from chalicelib.store.batch import batch_get
 from chalicelib.store.codes import _to_record, code_key
+from chalicelib.store.delivery import delivery_key, to_state
 from chalicelib.store.errors import dynamodb_unavailable
-from chalicelib.store.models import ClaimModel, CodeModel
+from chalicelib.store.models import ClaimModel, CodeModel, DeliveryModel
 
 
 class DynamoClaimStore:
@@ -21,6 +23,16 @@ class DynamoClaimStore:
                 return ClaimModel.get(claim, attributes_to_get=["owner"]).owner
             except DoesNotExist:
                 return None
+
+    def email_state(self, claim: str, address: str) -> tuple[str | None, DeliveryState | None]:
+        """One BatchGetItem of the claim and the address's delivery item (R-MAIL-3)."""
+        claim_item, state_item = batch_get(
+            [(ClaimModel, claim), (DeliveryModel, delivery_key(address))]
+        )
+        return (
+            claim_item.owner if claim_item is not None else None,
+            to_state(state_item, address) if state_item is not None else None,
+        )
 
     def owners(
         self, claims: Sequence[str], code: tuple[str, str] | None = None

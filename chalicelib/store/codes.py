@@ -8,12 +8,14 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.clock import HOUR
+from chalicelib.domain.delivery import DeliveryState
 from chalicelib.domain.records import CodeRecord, CodeTry
 from chalicelib.domain.security_codes import StaleCode
 from chalicelib.store.batch import batch_get
 from chalicelib.store.conditional import update_returning
+from chalicelib.store.delivery import delivery_key, to_state
 from chalicelib.store.errors import dynamodb_unavailable, is_condition_failure
-from chalicelib.store.models import ClaimModel, CodeModel
+from chalicelib.store.models import ClaimModel, CodeModel, DeliveryModel
 
 
 def code_key(email_key: str, purpose: str) -> str:
@@ -70,6 +72,24 @@ class DynamoCodeStore:
         )
         record = _to_record(code_item, email_key, purpose) if code_item is not None else None
         return record, (claim_item.owner if claim_item is not None else None)
+
+    def get_for_request(
+        self, email_key: str, purpose: str, claim: str, address: str
+    ) -> tuple[CodeRecord | None, str | None, DeliveryState | None]:
+        """The code, the claim's owner and the address's delivery state: one BatchGetItem over
+        three tables, the call a code request already made for the first two (R-MAIL-3)."""
+        code_item, claim_item, state_item = batch_get(
+            [
+                (CodeModel, code_key(email_key, purpose)),
+                (ClaimModel, claim),
+                (DeliveryModel, delivery_key(address)),
+            ]
+        )
+        return (
+            _to_record(code_item, email_key, purpose) if code_item is not None else None,
+            claim_item.owner if claim_item is not None else None,
+            to_state(state_item, address) if state_item is not None else None,
+        )
 
     def put(self, record: CodeRecord) -> CodeRecord:
         last_send = max(record.sends, default=record.expires_at)

@@ -109,11 +109,11 @@ def test_document_availability_refuses_malformed_input(client: Any, body: dict[s
 def test_email_availability_is_true_then_false_in_any_case(client: Any) -> None:
     path = "/v1/registration/email-availability"
     pair = {"email": "juan.perez1@example.com", "email_confirmation": "juan.perez1@example.com"}
-    assert post(client, path, pair).body == {"available": True}
+    assert post(client, path, pair).body == {"available": True, "deliverable": True}
     assert register(client, 1).status == 201
     shouted = {"email": "JUAN.PEREZ1@EXAMPLE.COM", "email_confirmation": "Juan.Perez1@Example.com"}
     answer = post(client, path, shouted)
-    assert (answer.status, answer.body) == (200, {"available": False})
+    assert (answer.status, answer.body) == (200, {"available": False, "deliverable": True})
 
 
 def test_email_availability_refuses_a_mismatched_confirmation(client: Any) -> None:

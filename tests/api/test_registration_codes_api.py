@@ -274,6 +274,9 @@ class CodesChangedAfterRead:
     ) -> tuple[CodeRecord | None, str | None]:
         return self.inner.get_with_owner(email_key, purpose, claim)
 
+    def get_for_request(self, *args: Any) -> Any:
+        return self.inner.get_for_request(*args)
+
     def count_try(self, *args: Any) -> Any:
         tried = self.inner.count_try(*args)
         self.change(self.inner, tried.record)

@@ -39,6 +39,12 @@ class MemoryCodes:
         """No claims are kept here: every address is free."""
         return self.get(email_key, purpose), None
 
+    def get_for_request(
+        self, email_key: str, purpose: str, claim: str, address: str
+    ) -> tuple[CodeRecord | None, str | None, None]:
+        """Nor delivery states: every address is free and deliverable."""
+        return self.get(email_key, purpose), None, None
+
     def put(self, record: CodeRecord) -> CodeRecord:
         key = (record.email_key, record.purpose)
         current = self.items.get(key)
