@@ -11,6 +11,8 @@ import logging
 import urllib.error
 import urllib.request
 
+from chalicelib import metrics
+
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = "breached_password_check_unavailable"
@@ -37,4 +39,6 @@ class RangeClient:
                 UNAVAILABLE,
                 extra={"event": UNAVAILABLE, "reason": type(exc).__name__, "status": status},
             )
+            # R-MAIL-5: the fail-open is counted, so operators see the check is off.
+            metrics.count(metrics.BREACH_CHECK_UNAVAILABLE)
             return None

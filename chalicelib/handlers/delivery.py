@@ -13,6 +13,7 @@ import logging
 from chalice import Blueprint
 from chalice.app import SNSEvent
 
+from chalicelib import metrics
 from chalicelib.config import get_settings
 from chalicelib.domain import delivery
 from chalicelib.wiring import services
@@ -20,6 +21,14 @@ from chalicelib.wiring import services
 log = logging.getLogger(__name__)
 
 bp = Blueprint(__name__)
+
+# R-MAIL-5: what each state change counts as.
+_METRIC = {
+    ("Bounce", "undeliverable"): metrics.BOUNCES,
+    ("Bounce", "transient"): metrics.TRANSIENT_BOUNCES,
+    ("Complaint", "undeliverable"): metrics.COMPLAINTS,
+    ("Delivery", "delivered"): "DeliveriesAfterTransientBounce",
+}
 
 
 def handle(message: str) -> list[delivery.Feedback]:
@@ -31,6 +40,8 @@ def handle(message: str) -> list[delivery.Feedback]:
     changed = delivery.record_notification(
         s.delivery(), notification, s.settings.undeliverable_days
     )
+    for feedback in changed:
+        metrics.count(_METRIC[(feedback.kind, feedback.effect)])
     log.info(
         "ses notification applied",
         extra={

@@ -14,7 +14,7 @@ from typing import Any, cast
 from chalice import Blueprint
 from chalice.app import Request, Response
 
-from chalicelib import logs
+from chalicelib import logs, metrics
 from chalicelib.config import get_settings
 from chalicelib.domain import errors, sessions
 from chalicelib.domain.records import USER_AGENT_MAX, Caller, Origin
@@ -40,6 +40,20 @@ def error_response(error: errors.ApiError) -> Response:
     if isinstance(error, errors.Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     return Response(body={"error": body}, status_code=error.status, headers=headers)
+
+
+# The refusals the operators watch (R-MAIL-5), by the error that answers them.
+REFUSAL_METRICS = {
+    "EMAIL_UNDELIVERABLE": metrics.UNDELIVERABLE_REFUSED,
+    "TOO_MANY_REQUESTS": metrics.THROTTLED,
+    "ACCOUNT_LOCKED": metrics.LOCK_OUTS,
+}
+
+
+def _count_refusal(error: errors.ApiError) -> None:
+    name = REFUSAL_METRICS.get(error.code)
+    if name is not None:
+        metrics.count(name)
 
 
 def _from_dependency(exc: Exception) -> bool:
@@ -69,6 +83,7 @@ def route(
                     return view(caller(bp.current_request), *args, **kwargs)
                 return view(*args, **kwargs)
             except errors.ApiError as error:
+                _count_refusal(error)
                 return error_response(error)
             except Exception as exc:
                 if _from_dependency(exc):
@@ -186,6 +201,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def code_issued(issued: CodeIssued) -> Response:
     """The 202 of every security-code request (api.md)."""
+    metrics.count(metrics.CODES_SENT)
     body = {
         "expires_in_seconds": issued.expires_in_seconds,
         "resend_after_seconds": issued.resend_after_seconds,

@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
+from chalicelib import metrics
 from chalicelib.domain import errors, forms, registration, reserved_ids
 from chalicelib.domain.breached_passwords import refuse_if_breached
 from chalicelib.domain.claims import ClaimStore
@@ -96,5 +97,6 @@ def register() -> Response:
         except errors.ValidationFailed as breached:
             problems.update(breached.fields)
     user = registration.register(services().registration(), form, origin(request), problems)
+    metrics.count(metrics.REGISTRATIONS)
     body = {"user_id": user.user_id, "senae_email": user.senae_email, "status": user.status}
     return json_response(body, status=201)
