@@ -20,6 +20,7 @@ from chalicelib.handlers import (
     meta,
     recovery,
     registration,
+    second_factor,
     sessions,
 )
 
@@ -42,3 +43,4 @@ app.register_blueprint(account_sessions.bp)
 app.register_blueprint(challenge.bp)
 # R-MAIL-1: SES's feedback, a function of its own in the same package.
 app.register_blueprint(delivery.bp)
+app.register_blueprint(second_factor.bp)

@@ -23,6 +23,7 @@ from chalicelib.domain.notices import MailCap, Notices
 from chalicelib.domain.proof_of_work import ProofOfWork, hmac_key
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
+from chalicelib.domain.second_factor import SecondFactorDeps
 from chalicelib.domain.security_codes import CodePolicy, CodeService
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS, Limit, SourceThrottle
@@ -128,6 +129,7 @@ class Services:
 
     def sessions(self) -> SessionDeps:
         from chalicelib.store.accounts import DynamoAccountStore
+        from chalicelib.store.second_factor import DynamoSecondFactorStore
         from chalicelib.store.sessions import DynamoSessionStore
 
         s = self.settings
@@ -141,6 +143,20 @@ class Services:
                 idle_seconds=s.session_idle_seconds,
                 absolute_seconds=s.session_absolute_seconds,
             ),
+            factors=DynamoSecondFactorStore(),
+            notices=self.notices(),
+        )
+
+    def second_factor(self) -> SecondFactorDeps:
+        """Enrolment, confirmation and removal of the second factor (R-SEC-2)."""
+        from chalicelib.store.second_factor import DynamoSecondFactorStore
+
+        return SecondFactorDeps(
+            factors=DynamoSecondFactorStore(),
+            gate=self.password_gate(),
+            clock=self.clock,
+            hash_key=self.hash_key,
+            notices=self.notices(),
         )
 
     def account_sessions(self) -> AccountSessionsDeps:

@@ -452,7 +452,15 @@ def assert_error(answer: Answer, status: int, code: str) -> dict[str, Any]:
     assert set(answer.body) == {"error"}
     assert answer.error["code"] == code, answer.body
     assert isinstance(answer.error["message"], str) and answer.error["message"]
-    assert set(answer.error) <= {"code", "message", "fields", "attempts_left"}
+    assert set(answer.error) <= {
+        "code",
+        "message",
+        "fields",
+        "attempts_left",
+        # TOTP_REQUIRED's (R-SEC-2).
+        "totp_challenge",
+        "expires_in_seconds",
+    }
     return answer.error
 
 
@@ -572,3 +580,46 @@ def delivery_item(address: str) -> dict[str, Any] | None:
     )
     item: dict[str, Any] | None = found.get("Item")
     return item
+
+
+# --- the second factor (R-SEC-2) ---------------------------------------------------------------
+
+TOTP_ENROL = "/v1/account/totp"
+TOTP_CONFIRM = "/v1/account/totp/confirmation"
+TOTP_DEACTIVATE = "/v1/account/totp/deactivation"
+TOTP_LOG_IN = "/v1/sessions/totp"
+
+
+def totp_code(secret: str, at: float) -> str:
+    """The code an authenticator app shows at epoch second `at`, computed by the library."""
+    import pyotp
+
+    return str(pyotp.TOTP(secret).at(int(at)))
+
+
+def enrol_totp(client: Any, token: str, password: str = PASSWORD) -> str:
+    """POST /v1/account/totp; the secret shown."""
+    answer = post(client, TOTP_ENROL, {"password": password}, **bearer(token))
+    assert answer.status == 201, answer.body
+    return str(answer.body["secret"])
+
+
+def enable_totp(client: Any, token: str, clock: FakeClock) -> tuple[str, list[str]]:
+    """Enrol and confirm with the code of now; the secret and the 10 recovery codes. The clock
+    then moves to the next step, so that the next code is not the (used) one of now."""
+    secret = enrol_totp(client, token)
+    answer = post(client, TOTP_CONFIRM, {"code": totp_code(secret, clock())}, **bearer(token))
+    assert answer.status == 200, answer.body
+    clock.advance(30)
+    return secret, list(answer.body["recovery_codes"])
+
+
+def totp_challenge(client: Any, user_id: str = USER, password: str = PASSWORD) -> str:
+    """The log-in's first step on an account with a second factor: the challenge."""
+    answer = log_in(client, user_id, password)
+    assert answer.status == 401 and answer.error["code"] == "TOTP_REQUIRED", answer.body
+    return str(answer.error["totp_challenge"])
+
+
+def code_step(client: Any, challenge: str, code: str, **headers: str) -> Answer:
+    return post(client, TOTP_LOG_IN, {"totp_challenge": challenge, "code": code}, **headers)

@@ -205,3 +205,63 @@ def read_deactivation(body: Mapping[str, Any]) -> DeactivationForm:
     problems.add("password", fields.REQUIRED if not password else None)
     problems.raise_if_any()
     return DeactivationForm(reason, password)
+
+
+# The second factor (R-SEC-2) -------------------------------------------------------------------
+
+# A TOTP code has 6 digits, a recovery code 10 characters and a hyphen; anything longer is no
+# code, and is refused before any work.
+FACTOR_CODE_MAX = 32
+CHALLENGE_MAX = 64
+CODE_REQUIRED = (
+    "Ingrese el código de 6 dígitos de su aplicación de autenticación o un código de recuperación."
+)
+CODE_TOO_LONG = "El código es demasiado largo: ingrese 6 dígitos o un código de recuperación."
+CHALLENGE_REQUIRED = "Falta el paso de ingreso: ingrese nuevamente su ID de usuario y contraseña."
+
+
+def _read_code(body: Mapping[str, Any], problems: Problems) -> str:
+    code = forms.read_text(body, "code", problems)
+    problems.add("code", CODE_REQUIRED if not code else None)
+    problems.add("code", CODE_TOO_LONG if len(code) > FACTOR_CODE_MAX else None)
+    return code
+
+
+def read_factor_code(body: Mapping[str, Any]) -> str:
+    """POST /v1/account/totp/confirmation's `code`."""
+    problems = Problems()
+    code = _read_code(body, problems)
+    problems.raise_if_any()
+    return code
+
+
+@dataclass(frozen=True)
+class FactorDeactivationForm:
+    password: str
+    code: str
+
+
+def read_factor_deactivation(body: Mapping[str, Any]) -> FactorDeactivationForm:
+    problems = Problems()
+    password = forms.read_password_field(body, "password", problems)
+    problems.add("password", fields.REQUIRED if not password else None)
+    code = _read_code(body, problems)
+    problems.raise_if_any()
+    return FactorDeactivationForm(password, code)
+
+
+@dataclass(frozen=True)
+class CodeStepForm:
+    totp_challenge: str
+    code: str
+
+
+def read_code_step(body: Mapping[str, Any]) -> CodeStepForm:
+    """POST /v1/sessions/totp: the challenge TOTP_REQUIRED gave and a TOTP or recovery code."""
+    problems = Problems()
+    challenge = forms.read_text(body, "totp_challenge", problems)
+    problems.add("totp_challenge", CHALLENGE_REQUIRED if not challenge else None)
+    problems.add("totp_challenge", CHALLENGE_REQUIRED if len(challenge) > CHALLENGE_MAX else None)
+    code = _read_code(body, problems)
+    problems.raise_if_any()
+    return CodeStepForm(challenge, code)

@@ -91,9 +91,11 @@ class AccountDeps:
 
 def profile(user: User, now: float) -> dict[str, Any]:
     """R-MOD-1: what api.md lists, and by construction nothing else (no hash, no code); with
-    whether the address receives mail, from the user item itself (R-MAIL-3)."""
+    whether the address receives mail, from the user item itself (R-MAIL-3), and whether the
+    account has a second factor, never its secret (R-SEC-2)."""
     shown = {name: getattr(user, name) for name in PROFILE_FIELDS}
     shown["email_deliverable"] = user.email_deliverable(now)
+    shown["totp_enabled"] = user.totp_enabled
     return shown
 
 

@@ -61,6 +61,10 @@ class ApiError(Exception):
         )
         super().__init__(self.message)
 
+    def details(self) -> dict[str, Any]:
+        """What the error object carries besides code, message, fields and attempts_left."""
+        return {}
+
 
 class ValidationFailed(ApiError):
     code, status = "VALIDATION_ERROR", 400
@@ -279,6 +283,60 @@ class ServiceUnavailable(ApiError):
         "El servicio no está disponible en este momento. No se realizó ningún cambio; "
         "intente nuevamente en unos minutos."
     )
+
+
+# The second factor (R-SEC-2) ------------------------------------------------------------------
+
+
+class TotpRequired(ApiError):
+    """The right password of an account with a second factor: the log-in goes on at
+    POST /v1/sessions/totp with `challenge`, good for `expires_in_seconds`."""
+
+    code, status = "TOTP_REQUIRED", 401
+    default_message = (
+        "Ingrese el código de 6 dígitos de su aplicación de autenticación, o uno de sus "
+        "códigos de recuperación."
+    )
+
+    def __init__(self, challenge: str, expires_in_seconds: int) -> None:
+        super().__init__()
+        self.challenge = challenge
+        self.expires_in_seconds = expires_in_seconds
+
+    def details(self) -> dict[str, Any]:
+        return {"totp_challenge": self.challenge, "expires_in_seconds": self.expires_in_seconds}
+
+
+class TotpInvalid(ApiError):
+    """`attempts_left`: wrong passwords or codes left before the lock-out (R-SEC-2, R-UX-2)."""
+
+    code, status = "TOTP_INVALID", 401
+    default_attempts_left = 0
+    default_message = (
+        "El código es incorrecto o ya fue utilizado. Ingrese el código que muestra ahora su "
+        "aplicación de autenticación, o un código de recuperación que no haya usado."
+    )
+
+
+class TotpAlreadyEnabled(ApiError):
+    code, status = "TOTP_ALREADY_ENABLED", 409
+    default_message = (
+        "Su cuenta ya tiene activado el segundo factor. Para registrar otra aplicación, "
+        "desactívelo primero con su contraseña y un código."
+    )
+
+
+class TotpNotPending(ApiError):
+    code, status = "TOTP_NOT_PENDING", 409
+    default_message = (
+        "No hay una activación del segundo factor en curso. Presione «Activar segundo factor» "
+        "e ingrese su contraseña para empezar."
+    )
+
+
+class TotpNotEnabled(ApiError):
+    code, status = "TOTP_NOT_ENABLED", 409
+    default_message = "Su cuenta no tiene activado el segundo factor: no hay nada que desactivar."
 
 
 # Every refusal of a security code (R-REG-11), as the use cases catch them together.

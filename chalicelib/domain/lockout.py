@@ -164,11 +164,24 @@ class PasswordGate:
         A refused attempt costs no hashing and gives a guesser nothing to learn. The caller
         ends a right attempt with `succeed` (or a write of its own that clears the state).
         """
+
+        def right_password(user: User | None) -> bool:
+            stored = user.password_hash if user is not None else passwords.dummy_hash()
+            return passwords.verify_password(stored, password) and user is not None
+
+        return self.check_with(user_id, right_password, origin)
+
+    def check_with(
+        self, user_id: str, verify: Callable[[User | None], bool], origin: Origin
+    ) -> Attempt:
+        """As `check`, with `verify` judging the attempt on the account the count read (None:
+        no account has the ID): a second-factor code counts toward the same lock-out as a
+        password (R-SEC-2). A wrong one is refused with INVALID_CREDENTIALS (its tries left),
+        which the caller may turn into its own refusal."""
         now = int(self.clock())
         found = self._count(user_id, now)
         user = found.user
-        stored = user.password_hash if user is not None else passwords.dummy_hash()
-        if passwords.verify_password(stored, password) and user is not None:
+        if verify(user) and user is not None:
             return Attempt(user=user, at=now, state=found.state)
         raise self._judge_failure(user_id, user, found.state, now, origin)
 

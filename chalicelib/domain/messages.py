@@ -280,3 +280,68 @@ def email_change_undone(user_id: str, restored: str, when: str, source_ip: str) 
             "Servicio Nacional de Aduana del Ecuador.",
         ],
     )
+
+
+# The second factor (R-SEC-2) -------------------------------------------------------------------
+
+_TOTP_NOT_YOU = (
+    "Si usted no lo hizo, alguien conoce su contraseña: cree de inmediato una contraseña nueva "
+    "con «¿Olvidó su contraseña?» y comuníquese con el Servicio Nacional de Aduana del Ecuador."
+)
+
+
+def totp_enabled(user_id: str, when: str, source_ip: str) -> Mail:
+    return _mail(
+        "Ecuapass: se activó el segundo factor de su cuenta",
+        [
+            f"El usuario {user_id} del portal Ecuapass tiene ahora un segundo factor: para "
+            "ingresar se pedirá, además de la contraseña, el código de su aplicación de "
+            "autenticación o uno de sus códigos de recuperación.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            "Guarde sus códigos de recuperación en un lugar seguro: son la forma de ingresar si "
+            "pierde su teléfono.",
+            _TOTP_NOT_YOU,
+        ],
+    )
+
+
+def totp_disabled(user_id: str, when: str, source_ip: str) -> Mail:
+    return _mail(
+        "Ecuapass: se desactivó el segundo factor de su cuenta",
+        [
+            f"El segundo factor del usuario {user_id} del portal Ecuapass fue desactivado con "
+            "la contraseña y un código. Desde ahora basta la contraseña para ingresar.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            _TOTP_NOT_YOU,
+        ],
+    )
+
+
+def totp_removed_by_desk(user_id: str, when: str, ticket: str) -> Mail:
+    return _mail(
+        "Ecuapass: la mesa de ayuda retiró el segundo factor de su cuenta",
+        [
+            f"A pedido registrado con la referencia {ticket}, la mesa de ayuda del Servicio "
+            f"Nacional de Aduana del Ecuador retiró el segundo factor del usuario {user_id} del "
+            "portal Ecuapass. Desde ahora basta la contraseña para ingresar; puede activar un "
+            "segundo factor nuevo en «Seguridad de la cuenta».",
+            f"Fecha y hora: {when}.",
+            "Si usted no lo pidió, comuníquese de inmediato con el Servicio Nacional de Aduana "
+            "del Ecuador.",
+        ],
+    )
+
+
+def recovery_code_used(user_id: str, when: str, source_ip: str, *, left: int) -> Mail:
+    unit = "código" if left == 1 else "códigos"
+    return _mail(
+        "Ecuapass: se ingresó con un código de recuperación",
+        [
+            f"Se ingresó al usuario {user_id} del portal Ecuapass con uno de sus códigos de "
+            f"recuperación, que ya no puede usarse otra vez. Le quedan {left} {unit}.",
+            f"Fecha y hora: {when}. Dirección IP: {source_ip}.",
+            "Si perdió su teléfono, desactive el segundo factor y actívelo de nuevo en "
+            "«Seguridad de la cuenta» para obtener códigos nuevos.",
+            _TOTP_NOT_YOU,
+        ],
+    )

@@ -165,3 +165,21 @@ class Notices:
             recover_link=self.recover_link(user.user_id),
         )
         self.to_owner(user, mail, when)
+
+    def totp_enabled(self, user: User, when: float, origin: Origin) -> None:
+        mail = messages.totp_enabled(user.user_id, ecuador_time(when), origin.source_ip)
+        self.to_owner(user, mail, when)
+
+    def totp_disabled(self, user: User, when: float, origin: Origin) -> None:
+        mail = messages.totp_disabled(user.user_id, ecuador_time(when), origin.source_ip)
+        self.to_owner(user, mail, when)
+
+    def totp_removed_by_desk(self, user: User, when: float, ticket: str) -> None:
+        mail = messages.totp_removed_by_desk(user.user_id, ecuador_time(when), ticket)
+        self.to_owner(user, mail, when)
+
+    def recovery_code_used(self, user: User, when: float, origin: Origin, *, left: int) -> None:
+        mail = messages.recovery_code_used(
+            user.user_id, ecuador_time(when), origin.source_ip, left=left
+        )
+        self.to_owner(user, mail, when)

@@ -4,6 +4,7 @@ the changes written in one transaction each (R-MOD-7)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any
 
 from chalicelib.domain.clock import iso
@@ -97,6 +98,18 @@ class User:
 
     def email_deliverable(self, now: float) -> bool:
         return self.email_undeliverable_until <= now
+
+    # The second factor (R-SEC-2, chalicelib/domain/totp.py): the sealed secret once confirmed
+    # (None: no second factor), the one shown at enrolment until its first code confirms it,
+    # the last TOTP step accepted (no replay) and the keyed hashes of the unused recovery codes.
+    totp_secret: str | None = None
+    totp_pending: str | None = None
+    totp_last_step: int = 0
+    totp_recovery: tuple[str, ...] = ()
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None
 
 
 @dataclass(frozen=True)
@@ -203,6 +216,31 @@ class Session:
     # before they were kept.
     source_ip: str = ""
     device: str = ""
+
+
+@dataclass(frozen=True)
+class TotpChallenge:
+    """The second step of a log-in whose password was right (R-SEC-2): good once, until
+    `expires_at`, for the account at the session epoch the password was checked at. Only the
+    keyed hash of the challenge token is stored."""
+
+    challenge_hash: str
+    user_id: str
+    epoch: int
+    expires_at: int
+
+
+class FactorWrite(Enum):
+    """How a write of the second factor ended (chalicelib/store/second_factor.py)."""
+
+    WRITTEN = "written"
+    # The lock-out state is no longer the one read: read it again and retry (R-HARD-1).
+    STATE_MOVED = "state moved"
+    # The factor changed meanwhile: the code or recovery code was used by a concurrent request,
+    # or the factor was turned on, off or enrolled again.
+    FACTOR_CHANGED = "factor changed"
+    # The log-in's challenge was completed meanwhile (or expired away).
+    CHALLENGE_USED = "challenge used"
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,20 @@ import re
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from chalicelib.domain import devices, errors, passwords, tokens
+from chalicelib.domain import devices, errors, passwords, tokens, totp
 from chalicelib.domain.clock import HOUR, MINUTE, Clock, iso
 from chalicelib.domain.fields import check_user_id, normalise_user_id
-from chalicelib.domain.lockout import PasswordGate
+from chalicelib.domain.lockout import Attempt, PasswordGate, recent
+from chalicelib.domain.notices import Notices
 from chalicelib.domain.records import (
     STATUS_ACTIVE,
     AuditEvent,
     Caller,
+    FactorWrite,
     LoginState,
     Origin,
     Session,
+    TotpChallenge,
     User,
     audit,
 )
@@ -32,6 +35,11 @@ _TOKEN = re.compile(r"([a-z0-9][a-z0-9._-]{3,19})\.([A-Za-z0-9_-]{43})")
 
 IDLE_MESSAGE = "Su sesión se cerró por inactividad. Ingrese nuevamente."
 ABSOLUTE_MESSAGE = "Su sesión alcanzó el tiempo máximo permitido. Ingrese nuevamente."
+CHALLENGE_OVER = (
+    "El paso del código ya no es válido: venció, ya se usó, o la cuenta cambió. Ingrese "
+    "nuevamente su ID de usuario y su contraseña."
+)
+_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 class SessionStore(Protocol):
@@ -70,6 +78,8 @@ class SessionPolicy:
     absolute_seconds: int = 8 * HOUR
     # last_seen is written at most this often, not on every request.
     touch_every_seconds: int = 60
+    # How long the second step of a log-in with a second factor waits for its code (R-SEC-2).
+    challenge_seconds: int = 5 * MINUTE
 
 
 @dataclass
@@ -80,6 +90,10 @@ class SessionDeps:
     clock: Clock
     hash_key: bytes
     policy: SessionPolicy
+    # The second factor's store and the notice of a recovery code's use (R-SEC-2). None: an
+    # account with a second factor cannot log in (the unit tests of the password path).
+    factors: totp.FactorStore | None = None
+    notices: Notices | None = None
 
 
 @dataclass(frozen=True)
@@ -104,8 +118,67 @@ def expiry(session: Session, policy: SessionPolicy) -> int:
     )
 
 
+def challenge_hash(key: bytes, challenge: str) -> str:
+    return tokens.keyed_hash(key, "totp-challenge", challenge)
+
+
+def _new_session(deps: SessionDeps, user: User, origin: Origin, now: int) -> tuple[str, Session]:
+    token = f"{user.user_id}.{tokens.new_token(TOKEN_BYTES)}"
+    session = Session(
+        token_hash=token_hash(deps.hash_key, token),
+        user_id=user.user_id,
+        epoch=user.session_epoch,
+        created_at=now,
+        last_seen=now,
+        expires_at=0,
+        # Shown in the session list (R-SEC-1); kept in the item the log-in writes anyway.
+        source_ip=origin.source_ip,
+        device=devices.describe(origin.user_agent),
+    )
+    return token, replace(session, expires_at=expiry(session, deps.policy))
+
+
+def _opened(deps: SessionDeps, token: str, session: Session) -> NewSession:
+    return NewSession(
+        token=token,
+        expires_at=iso(session.created_at + deps.policy.absolute_seconds),
+        idle_timeout_seconds=deps.policy.idle_seconds,
+    )
+
+
+def _factors(deps: SessionDeps) -> totp.FactorStore:
+    if deps.factors is None:
+        raise errors.ServiceUnavailable()
+    return deps.factors
+
+
+def _challenge(deps: SessionDeps, attempt: Attempt) -> errors.TotpRequired:
+    """The right password of an account with a second factor: its attempt is taken back in
+    the write that stores a single-use challenge, and the log-in goes on at the code step.
+    Still two DynamoDB calls (the gate's count, that write)."""
+    factors = _factors(deps)
+    user = attempt.user
+    challenge = tokens.new_token(TOKEN_BYTES)
+    stored = TotpChallenge(
+        challenge_hash=challenge_hash(deps.hash_key, challenge),
+        user_id=user.user_id,
+        epoch=user.session_epoch,
+        expires_at=attempt.at + deps.policy.challenge_seconds,
+    )
+    # Turned off meanwhile (the help desk): the write is refused; a new log-in will not ask.
+    refusal = errors.Unauthorized(CHALLENGE_OVER)
+    deps.gate.succeed(
+        attempt,
+        lambda before, after: totp.written(
+            factors.open_challenge(stored, before=before, after=after), refusal
+        ),
+    )
+    return errors.TotpRequired(challenge, deps.policy.challenge_seconds)
+
+
 def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> NewSession:
-    """R-AUTH-1 … R-AUTH-3: two DynamoDB calls on success (one read, one write)."""
+    """R-AUTH-1 … R-AUTH-3: two DynamoDB calls on success (one read, one write); with a second
+    factor, the same two answer TOTP_REQUIRED with the challenge (R-SEC-2)."""
     user_id = normalise_user_id(user_id)
     if check_user_id(user_id) is not None:
         # No account can have this ID (R-REG-1), and a key of any length would make DynamoDB
@@ -125,20 +198,10 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
     if user.must_recover_password:
         deps.gate.succeed(attempt)
         raise errors.PasswordRecoveryRequired()
+    if user.totp_enabled:
+        raise _challenge(deps, attempt)
     now = int(deps.clock())
-    token = f"{user.user_id}.{tokens.new_token(TOKEN_BYTES)}"
-    session = Session(
-        token_hash=token_hash(deps.hash_key, token),
-        user_id=user.user_id,
-        epoch=user.session_epoch,
-        created_at=now,
-        last_seen=now,
-        expires_at=0,
-        # Shown in the session list (R-SEC-1); kept in the item the log-in writes anyway.
-        source_ip=origin.source_ip,
-        device=devices.describe(origin.user_agent),
-    )
-    session = replace(session, expires_at=expiry(session, deps.policy))
+    token, session = _new_session(deps, user, origin, now)
     rehash = None
     if passwords.needs_rehash(user.password_hash):
         rehash = (user.password_hash, passwords.hash_password(password))
@@ -150,11 +213,67 @@ def log_in(deps: SessionDeps, user_id: str, password: str, origin: Origin) -> Ne
             session, event, before=before, after=after, rehash=rehash
         ),
     )
-    return NewSession(
-        token=token,
-        expires_at=iso(session.created_at + deps.policy.absolute_seconds),
-        idle_timeout_seconds=deps.policy.idle_seconds,
-    )
+    return _opened(deps, token, session)
+
+
+def log_in_with_code(deps: SessionDeps, challenge: str, code: str, origin: Origin) -> NewSession:
+    """POST /v1/sessions/totp (R-SEC-2): the challenge of a right password and a TOTP or
+    recovery code open a session as POST /v1/sessions does. A wrong code counts toward the
+    password's lock-out (the same gate). Three DynamoDB calls: the challenge, the gate's count
+    (which reads the account), and one transaction that opens the session, uses the challenge,
+    consumes the code and takes the attempt back."""
+    factors = _factors(deps)
+    digest = challenge_hash(deps.hash_key, challenge)
+    stored = factors.load_challenge(digest) if _CHALLENGE.fullmatch(challenge) else None
+    now = int(deps.clock())
+    if stored is None or now >= stored.expires_at:
+        raise errors.Unauthorized(CHALLENGE_OVER)
+    found: list[tuple[User, totp.FactorUse]] = []
+    void: list[bool] = []
+
+    def right_code(current: User | None) -> bool:
+        if (
+            current is None
+            or not current.totp_enabled
+            or current.status != STATUS_ACTIVE
+            or current.session_epoch != stored.epoch
+        ):
+            # The factor was removed, the password changed or the account ended since the
+            # password was checked: the challenge is void, and no code is judged.
+            void.append(True)
+            return True
+        use = totp.matching(deps.hash_key, current, code, now)
+        if use is None:
+            return False
+        found.append((current, use))
+        return True
+
+    try:
+        attempt = deps.gate.check_with(stored.user_id, right_code, origin)
+    except errors.InvalidCredentials as refused:
+        raise errors.TotpInvalid(attempts_left=refused.attempts_left) from None
+    if void:
+        deps.gate.release(attempt)
+        raise errors.Unauthorized(CHALLENGE_OVER)
+    ((user, use),) = found
+    token, session = _new_session(deps, user, origin, now)
+    event = audit(user.user_id, "LOGGED_IN", now, origin, detail=f"con {use.kind}")
+    policy = deps.gate.policy
+
+    def write(before: LoginState, after: LoginState) -> bool:
+        outcome = factors.open_session(
+            session, event, challenge_hash=digest, use=use, before=before, after=after
+        )
+        if outcome is FactorWrite.CHALLENGE_USED:
+            raise errors.Unauthorized(CHALLENGE_OVER)
+        # The code was used by a request that raced this one: it is a used code.
+        left = policy.max_failures - len(recent(before, now, policy))
+        return totp.written(outcome, errors.TotpInvalid(attempts_left=left))
+
+    deps.gate.succeed(attempt, write)
+    if use.recovery_hash is not None and deps.notices is not None:
+        deps.notices.recovery_code_used(user, now, origin, left=len(user.totp_recovery) - 1)
+    return _opened(deps, token, session)
 
 
 def authenticate(deps: SessionDeps, token: str, origin: Origin) -> Caller:

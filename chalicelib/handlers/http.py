@@ -34,6 +34,7 @@ def error_response(error: errors.ApiError) -> Response:
         body["fields"] = error.fields
     if error.attempts_left is not None:
         body["attempts_left"] = error.attempts_left
+    body.update(error.details())
     headers: dict[str, str | list[str]] = dict(JSON)
     if error.retry_after is not None:
         headers["Retry-After"] = str(max(1, int(error.retry_after)))

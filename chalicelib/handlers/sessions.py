@@ -41,6 +41,17 @@ def log_in() -> Response:
     return _created(created)
 
 
+@route(bp, "POST", "/v1/sessions/totp")
+def log_in_with_code() -> Response:
+    """The second step of a log-in with a second factor (R-SEC-2): 201 as POST /v1/sessions."""
+    request = bp.current_request
+    form = account_forms.read_code_step(json_body(request))
+    created = sessions.log_in_with_code(
+        services().sessions(), form.totp_challenge, form.code, origin(request)
+    )
+    return _created(created)
+
+
 @route(bp, "DELETE", "/v1/sessions/current", signed_in=True)
 def log_out(caller: Caller) -> Response:
     """Ends the caller's session (R-AUTH-3)."""

@@ -107,6 +107,13 @@ class UserModel(Model):
     # R-MAIL-3: until when SES's feedback made the account's address undeliverable, mirrored here
     # by the notification handler so that the signed-in reads cost no extra call.
     email_undeliverable_until = NumberAttribute(null=True)
+    # The second factor (R-SEC-2): sealed secrets (`v1.<base64>`, chalicelib/domain/totp.py),
+    # the last TOTP step accepted and the keyed hashes of the unused recovery codes. Absent on
+    # accounts without one.
+    totp_secret = UnicodeAttribute(null=True)
+    totp_pending = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    totp_recovery = UnicodeSetAttribute(null=True)
 
 
 class ClaimModel(Model):
@@ -159,6 +166,25 @@ class EmailUndoModel(Model):
     expires_at = NumberAttribute()
     used = BooleanAttribute(default=False)
     # Kept past expiry so that an expired link is told apart from an unknown one (410, not 404).
+    purge_at = NumberAttribute()
+
+
+class TotpChallengeModel(Model):
+    """`TOTP#<keyed hash of the challenge>` -> the second step of a log-in (R-SEC-2).
+
+    In the codes table, as the undo links are: short-lived secrets by keyed hash, under the same
+    TTL attribute, with no new table or grant. A code's key is a lower-cased address, so it never
+    starts with `TOTP#`. Marked used (not deleted) by the log-in it completes.
+    """
+
+    class Meta(_Meta):
+        table_name = _settings.codes_table
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    epoch = NumberAttribute()
+    expires_at = NumberAttribute()
+    used = BooleanAttribute(default=False)
     purge_at = NumberAttribute()
 
 
@@ -253,7 +279,8 @@ class DeliveryModel(Model):
     expires_at = NumberAttribute()
 
 
-# One model per table: EmailUndoModel shares CodeModel's table and is not listed.
+# One model per table: EmailUndoModel and TotpChallengeModel share CodeModel's table and are
+# not listed.
 ALL_MODELS: tuple[type[Model], ...] = (
     UserModel,
     ClaimModel,

@@ -14,7 +14,11 @@ from chalicelib.store.undo import confirmed_through, links_of
 # What the user item keeps about undo links (R-HARD-9) is converted apart, and a new account has
 # none of it.
 _UNDO_FIELDS = ("email_undo_links", "email_undo_confirmed_through")
-_USER_FIELDS = tuple(f.name for f in dataclasses.fields(User) if f.name not in _UNDO_FIELDS)
+# Nor does it have a second factor (R-SEC-2): those attributes are written by its own store.
+_TOTP_FIELDS = ("totp_secret", "totp_pending", "totp_last_step", "totp_recovery")
+_USER_FIELDS = tuple(
+    f.name for f in dataclasses.fields(User) if f.name not in (*_UNDO_FIELDS, *_TOTP_FIELDS)
+)
 
 
 def to_model(user: User) -> UserModel:
@@ -31,6 +35,10 @@ def to_user(item: UserModel) -> User:
     values["lock_notice_at"] = int(values["lock_notice_at"] or 0)
     values["email_undeliverable_until"] = int(values["email_undeliverable_until"] or 0)
     values["failed_logins"] = [int(t) for t in values["failed_logins"] or []]
+    values["totp_secret"] = item.totp_secret
+    values["totp_pending"] = item.totp_pending
+    values["totp_last_step"] = int(item.totp_last_step or 0)
+    values["totp_recovery"] = tuple(sorted(item.totp_recovery or ()))
     return User(**values)
 
 

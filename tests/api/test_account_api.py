@@ -44,9 +44,11 @@ def test_profile_shows_every_field_of_api_md_and_no_secret_r_mod_1(client: Any, 
     answer = get_profile(client, token)
     assert answer.status == 200
     assert answer.headers["Cache-Control"] == "no-store"
-    # R-MAIL-3: whether the address receives mail, beside the profile's fields.
-    assert set(answer.body) == {*PROFILE_FIELDS, "email_deliverable"}
+    # R-MAIL-3: whether the address receives mail, and R-SEC-2: whether the account has a
+    # second factor (never its secret), beside the profile's fields.
+    assert set(answer.body) == {*PROFILE_FIELDS, "email_deliverable", "totp_enabled"}
     assert answer.body["email_deliverable"] is True
+    assert answer.body["totp_enabled"] is False
     assert answer.body["user_id"] == "juan.perez1"
     assert answer.body["senae_email"] == "juan.perez1@correo.aduana.gob.ec"
     assert answer.body["status"] == "ACTIVE"

@@ -41,6 +41,10 @@ AUTHENTICATED = {
     ("/v1/account/sessions", "GET"),
     ("/v1/account/sessions/{session_id}", "DELETE"),
     ("/v1/account/sessions/end-others", "POST"),
+    # R-SEC-2: the second factor (its log-in step has no session yet).
+    ("/v1/account/totp", "POST"),
+    ("/v1/account/totp/confirmation", "POST"),
+    ("/v1/account/totp/deactivation", "POST"),
 }
 
 
@@ -121,6 +125,11 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         ("/v1/account/sessions/end-others", "POST"),
         # R-ABUSE-1: the proof-of-work challenge.
         ("/v1/challenge", "GET"),
+        # R-SEC-2: the second factor and the log-in's code step.
+        ("/v1/account/totp", "POST"),
+        ("/v1/account/totp/confirmation", "POST"),
+        ("/v1/account/totp/deactivation", "POST"),
+        ("/v1/sessions/totp", "POST"),
     }
     assert documented_routes(document) == expected
 

@@ -12,7 +12,7 @@ from tests.helpers import ROOT
 
 CHALICELIB = ROOT / "chalicelib"
 # The use cases; the services they share (security_codes, lockout, notices) are not among them.
-USE_CASES = {"registration", "accounts", "recovery", "sessions"}
+USE_CASES = {"registration", "accounts", "recovery", "sessions", "second_factor"}
 AWS_PACKAGES = {"boto3", "botocore", "pynamodb", "chalice", "moto"}
 
 
