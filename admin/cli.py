@@ -133,6 +133,35 @@ def _audit(args: argparse.Namespace, desk: Desk, _: Operator | None) -> dict[str
     return operations.audit_trail(args.user_id)
 
 
+ADDRESS = Arg(("address",), {"metavar": "CORREO", "help": "correo electrónico"})
+
+
+@command(
+    "mail-status",
+    "muestra si un correo recibe mensajes o si SES lo marcó como no entregable (R-MAIL-3)",
+    show=render.done("Estado de entrega"),
+    arguments=(ADDRESS,),
+)
+def _mail_status(args: argparse.Namespace, desk: Desk, _: Operator | None) -> dict[str, Any]:
+    from admin import operations
+
+    return operations.mail_status(desk, args.address)
+
+
+@command(
+    "mail-clear",
+    "borra el estado «no entregable» de un correo y su entrada en la lista de supresión de SES",
+    show=render.done("Estado de entrega borrado"),
+    arguments=(ADDRESS,),
+    changes=True,
+)
+def _mail_clear(args: argparse.Namespace, desk: Desk, operator: Operator | None) -> dict[str, Any]:
+    from admin import operations
+
+    assert operator is not None
+    return operations.mail_clear(desk, operator, args.address)
+
+
 @command(
     "unlock",
     "levanta el bloqueo por contraseñas incorrectas (avisa a la persona)",

@@ -167,6 +167,8 @@ def show(d: Desk, user_id: str) -> dict[str, Any]:
         "deactivated_at": user.deactivated_at,
         "deactivation_reason": user.deactivation_reason,
         "lock": lock_state(user, int(d.clock()), d.lockout),
+        # R-MAIL-3: the address's delivery state as SES's feedback left it.
+        "mail": mail_status(d, user.email),
         "audit": store.audit_trail(user.user_id, newest=RECENT_AUDIT_EVENTS),
     }
 
@@ -298,3 +300,88 @@ def correct_document(
 
 def _done(operator: Operator) -> dict[str, str]:
     return {"ticket": operator.ticket, "operator": operator.arn}
+
+
+# Mail delivery (R-MAIL-2, R-MAIL-3) -----------------------------------------------------------
+
+
+def _address_key(address: str) -> str:
+    problem = fields.check_email(fields.normalise_email(address))
+    if problem:
+        raise Refused(f"«{address}» no es un correo electrónico válido: revise cómo se escribe.")
+    return fields.email_key(address)
+
+
+def mail_status(d: Desk, address: str) -> dict[str, Any]:
+    """What SES's feedback left for an address: undeliverable (until when, why) or not, and
+    the account that holds it."""
+    from chalicelib.domain import delivery
+    from chalicelib.store.delivery import DynamoDeliveryStore
+
+    key = _address_key(address)
+    state = DynamoDeliveryStore().get(key)
+    now = d.clock()
+    return {
+        "address": key,
+        "deliverable": delivery.deliverable(state, now),
+        "state": state.state if state is not None and state.expires_at > now else None,
+        "kind": state.kind if state else None,
+        "subtype": state.subtype if state else None,
+        "at": iso(state.at) if state and state.at else None,
+        "ses_message_id": state.message_id if state else None,
+        "transient_bounces": state.transient_bounces if state else 0,
+        "expires_at": iso(state.expires_at) if state else None,
+        "account": d.claims.owner(email_claim(key)),
+    }
+
+
+def _clear_ses_suppression(d: Desk, address: str) -> bool:
+    """The account-level suppression list's entry (docs/deploy.md): SES itself would drop
+    every mail to the address while it stays. True if there was one."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib import aws
+
+    try:
+        aws.client("sesv2", d.settings.region).delete_suppressed_destination(EmailAddress=address)
+    except ClientError as exc:
+        if aws.error_code(exc) == "NotFoundException":
+            return False
+        raise errors.ServiceUnavailable() from exc
+    except BotoCoreError as exc:
+        raise errors.ServiceUnavailable() from exc
+    return True
+
+
+def mail_clear(d: Desk, operator: Operator, address: str) -> dict[str, Any]:
+    """An operator's clearing (R-MAIL-3): the person fixed their mailbox, so the address may
+    get mail again; audited on the account that holds it, if any."""
+    from chalicelib.store.delivery import DynamoDeliveryStore
+    from chalicelib.store.recovery import DynamoRecoveryStore
+
+    key = _address_key(address)
+    had_state = DynamoDeliveryStore().clear(key)
+    suppressed = _clear_ses_suppression(d, key)
+    if not had_state and not suppressed:
+        raise Refused(
+            f"El correo {key} no tiene un estado de entrega que borrar: ya puede recibir "
+            "correos. No se realizó ningún cambio."
+        )
+    owner = d.claims.owner(email_claim(key))
+    if owner is not None:
+        event = _event(
+            owner,
+            "OPERATOR_MAIL_CLEARED",
+            d.clock(),
+            operator,
+            fields=("email",),
+            detail="estado de entrega del correo borrado",
+        )
+        DynamoRecoveryStore().record(event)
+    return {
+        "address": key,
+        "account": owner,
+        "state_cleared": had_state,
+        "ses_suppression_cleared": suppressed,
+        **_done(operator),
+    }

@@ -87,6 +87,17 @@ def account(result: dict[str, Any]) -> str:
     locked = f"BLOQUEADA hasta {lock['locked_until']} (UTC)"
     state = locked if lock["locked"] else "no bloqueada"
     rows.append(("Bloqueo", f"{state}; intentos fallidos recientes: {lock['recent_failures']}"))
+    if "mail" in result:
+        mail = result["mail"]
+        delivery = (
+            "recibe correos"
+            if mail["deliverable"]
+            else (
+                f"NO ENTREGABLE ({mail['kind']} {mail['subtype']}, {mail['at']} UTC) hasta "
+                f"{mail['expires_at']} UTC; bórrelo con «mail-clear» si la persona ya lo corrigió"
+            )
+        )
+        rows.append(("Entrega de correo", delivery))
     events = table(result["audit"], AUDIT_COLUMNS)
     return f"{pairs(rows)}\n\nÚltimos eventos (del más antiguo al más reciente):\n{events}"
 
