@@ -177,6 +177,20 @@ def _unlock(args: argparse.Namespace, desk: Desk, operator: Operator | None) -> 
 
 
 @command(
+    "totp-reset",
+    "retira el segundo factor a pedido documentado de la persona (avisa a la persona)",
+    show=render.done("Segundo factor retirado"),
+    arguments=(USER_ID,),
+    changes=True,
+)
+def _totp_reset(args: argparse.Namespace, desk: Desk, operator: Operator | None) -> dict[str, Any]:
+    from admin import operations
+
+    assert operator is not None
+    return operations.totp_reset(desk, operator, args.user_id)
+
+
+@command(
     "end-sessions",
     "cierra todas las sesiones abiertas de la cuenta",
     show=render.done("Sesiones cerradas"),

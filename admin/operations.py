@@ -206,6 +206,35 @@ def unlock(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
     return {"user_id": user.user_id, "was_locked": state["locked"], **_done(operator)}
 
 
+def totp_reset(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
+    """Removes the second factor on a documented request (R-SEC-2): a lost phone and no recovery
+    code left. The API's own use case, in one conditional write with the audit event; the owner
+    is told."""
+    from chalicelib.domain.lockout import PasswordGate
+    from chalicelib.domain.second_factor import SecondFactorDeps, remove_second_factor
+    from chalicelib.store.second_factor import DynamoSecondFactorStore
+
+    user = _active(user_id)
+    if not user.totp_enabled:
+        raise Refused(
+            f"La cuenta {user.user_id} no tiene activado el segundo factor: no hay nada que "
+            "retirar. Si la persona no puede ingresar, revise «show» (bloqueo, sesiones)."
+        )
+    deps = SecondFactorDeps(
+        factors=DynamoSecondFactorStore(),
+        gate=PasswordGate(d.accounts, d.clock, d.lockout),
+        clock=d.clock,
+        # The removal neither seals a secret nor hashes a code: the operators' policy needs no
+        # read of the hash key's parameter.
+        hash_key=b"",
+        notices=d.notices,
+    )
+    remove_second_factor(
+        deps, user.user_id, ticket=operator.ticket, operator=operator.arn, origin=ORIGIN
+    )
+    return {"user_id": user.user_id, "totp_enabled": False, **_done(operator)}
+
+
 def end_sessions(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
     """Every open session of the account ends at once (R-AUTH-4)."""
     user = _active(user_id)

@@ -180,7 +180,7 @@ def remove_second_factor(
         raise errors.TotpNotEnabled()
     now = deps.clock()
     event = replace(
-        audit(user.user_id, "TOTP_REMOVED", now, origin, detail="por la mesa de ayuda"),
+        audit(user.user_id, "OPERATOR_TOTP_REMOVED", now, origin, detail="segundo factor retirado"),
         operator=operator,
         ticket=ticket,
     )
