@@ -18,6 +18,7 @@ from chalicelib.handlers import (
     delivery,
     http,
     meta,
+    privacy,
     recovery,
     registration,
     second_factor,
@@ -44,3 +45,4 @@ app.register_blueprint(challenge.bp)
 # R-MAIL-1: SES's feedback, a function of its own in the same package.
 app.register_blueprint(delivery.bp)
 app.register_blueprint(second_factor.bp)
+app.register_blueprint(privacy.bp)

@@ -23,7 +23,6 @@ from chalicelib.domain.clock import Clock, ecuador_time, iso
 from chalicelib.domain.lockout import LockoutPolicy, login_state, recent
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.records import STATUS_ACTIVE, AuditEvent, LoginState, Origin, User, audit
-from chalicelib.mail.ses import SesMailer
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.claims import DynamoClaimStore
 
@@ -68,9 +67,8 @@ def desk() -> Desk:
         lockout=api.lockout_policy,
         accounts=DynamoAccountStore(),
         claims=DynamoClaimStore(),
-        notices=Notices(
-            SesMailer(s.mail_sender, s.region, s.ses_configuration_set), s.web_base_url
-        ),
+        # The API's mailer: every notice ends with the privacy notice's link (R-PRIV-1).
+        notices=Notices(api.mailer(), s.web_base_url),
     )
 
 

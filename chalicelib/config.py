@@ -76,7 +76,31 @@ class Settings:
     ses_events_topic: str
     # R-MAIL-3: how long a permanent bounce or a complaint keeps an address undeliverable.
     undeliverable_days: int
+    # R-PRIV-1: the privacy notice's variable parts; R-PRIV-4: the retention periods.
+    privacy_notice_version: str
+    privacy_notice_updated_at: str
+    privacy_controller: str
+    privacy_controller_contact: str
+    privacy_dpo_contact: str
+    privacy_legal_basis: str
+    deactivated_retention_days: int
+    audit_detail_retention_days: int
 
+
+def _text(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+# R-PRIV-1: what the notice says until the agency configures its own (docs/privacy.md).
+DEFAULT_NOTICE_VERSION = "2026-12-01"
+DEFAULT_CONTROLLER = "Servicio Nacional de Aduana del Ecuador (SENAE)"
+DEFAULT_CONTROLLER_CONTACT = "Av. 25 de Julio, Guayaquil; mesadeservicio@aduana.gob.ec"
+DEFAULT_DPO_CONTACT = "protecciondedatos@aduana.gob.ec"
+DEFAULT_LEGAL_BASIS = (
+    "El cumplimiento de una obligación legal y de una misión de interés público del Servicio "
+    "Nacional de Aduana del Ecuador: el registro de quienes usan el sistema Ecuapass, que exige "
+    "la normativa aduanera (Art. 7 de la Ley Orgánica de Protección de Datos Personales)."
+)
 
 # The `dev` stage's web form (.chalice/config.json); `make run` passes the local one.
 DEV_WEB_BASE_URL = "https://registro-dev.ecuapass.aduana.gob.ec"
@@ -135,4 +159,13 @@ def get_settings() -> Settings:
         ses_events_topic=os.environ.get("SES_EVENTS_TOPIC", "").strip()
         or f"ecuapass-{stage}-ses-events",
         undeliverable_days=_int("UNDELIVERABLE_DAYS", 30),
+        privacy_notice_version=_text("PRIVACY_NOTICE_VERSION", DEFAULT_NOTICE_VERSION),
+        privacy_notice_updated_at=_text("PRIVACY_NOTICE_UPDATED_AT", ""),
+        privacy_controller=_text("PRIVACY_CONTROLLER", DEFAULT_CONTROLLER),
+        privacy_controller_contact=_text("PRIVACY_CONTROLLER_CONTACT", DEFAULT_CONTROLLER_CONTACT),
+        privacy_dpo_contact=_text("PRIVACY_DPO_CONTACT", DEFAULT_DPO_CONTACT),
+        privacy_legal_basis=_text("PRIVACY_LEGAL_BASIS", DEFAULT_LEGAL_BASIS),
+        # R-PRIV-4: five years (docs/privacy.md gives the reasoning); the agency sets its own.
+        deactivated_retention_days=_int("DEACTIVATED_RETENTION_DAYS", 1825),
+        audit_detail_retention_days=_int("AUDIT_DETAIL_RETENTION_DAYS", 365),
     )

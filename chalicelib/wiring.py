@@ -19,7 +19,13 @@ from chalicelib.domain.breached_passwords import RangeLookup
 from chalicelib.domain.clock import HOUR, MINUTE, Clock
 from chalicelib.domain.delivery import DeliveryStore
 from chalicelib.domain.lockout import LockoutPolicy, PasswordGate
-from chalicelib.domain.notices import MailCap, Notices
+from chalicelib.domain.notices import MailCap, Mailer, Notices
+from chalicelib.domain.privacy_notice import (
+    PAGE,
+    NoticeFooterMailer,
+    PrivacySettings,
+    effective_date,
+)
 from chalicelib.domain.proof_of_work import ProofOfWork, hmac_key
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
@@ -87,14 +93,38 @@ class Services:
             max_per_hour=s.code_max_per_hour,
         )
 
-    def codes(self) -> CodeService:
+    @property
+    def privacy(self) -> PrivacySettings:
+        """The privacy notice's variable parts and the retention periods (R-PRIV-1, R-PRIV-4)."""
+        s = self.settings
+        return PrivacySettings(
+            version=s.privacy_notice_version,
+            updated_at=effective_date(s.privacy_notice_version, s.privacy_notice_updated_at),
+            url=f"{s.web_base_url}/{PAGE}",
+            controller=s.privacy_controller,
+            controller_contact=s.privacy_controller_contact,
+            dpo_contact=s.privacy_dpo_contact,
+            legal_basis=s.privacy_legal_basis,
+            processor_region=s.region,
+            deactivated_retention_days=s.deactivated_retention_days,
+            audit_detail_retention_days=s.audit_detail_retention_days,
+        )
+
+    def mailer(self) -> Mailer:
+        """SES, every mail ending with the privacy notice's link (R-PRIV-1)."""
         from chalicelib.mail.ses import SesMailer
-        from chalicelib.store.codes import DynamoCodeStore
 
         s = self.settings
+        return NoticeFooterMailer(
+            SesMailer(s.mail_sender, s.region, s.ses_configuration_set), self.privacy.url
+        )
+
+    def codes(self) -> CodeService:
+        from chalicelib.store.codes import DynamoCodeStore
+
         return CodeService(
             store=DynamoCodeStore(),
-            mailer=SesMailer(s.mail_sender, s.region, s.ses_configuration_set),
+            mailer=self.mailer(),
             clock=self.clock,
             key=self.hash_key,
             policy=self.code_policy,
@@ -109,6 +139,7 @@ class Services:
             codes=self.codes(),
             registrar=DynamoRegistrar(),
             senae_mail_domain=self.settings.senae_mail_domain,
+            privacy_notice_version=self.settings.privacy_notice_version,
         )
 
     @property
@@ -197,14 +228,7 @@ class Services:
 
     def notices(self) -> Notices:
         """Security notices, with links to the web form at WEB_BASE_URL."""
-        from chalicelib.mail.ses import SesMailer
-
-        s = self.settings
-        return Notices(
-            SesMailer(s.mail_sender, s.region, s.ses_configuration_set),
-            s.web_base_url,
-            self.mail_cap(),
-        )
+        return Notices(self.mailer(), self.settings.web_base_url, self.mail_cap())
 
     def recovery(self) -> RecoveryDeps:
         from chalicelib.store.recovery import DynamoRecoveryStore

@@ -20,6 +20,7 @@ from unittest.mock import patch
 
 from stdnum.ec import ci
 
+from chalicelib.config import DEFAULT_NOTICE_VERSION
 from chalicelib.domain import passwords
 from chalicelib.domain.records import CONTACT_FIELDS, User
 
@@ -116,6 +117,8 @@ def registration_body(n: int = 1, **overrides: Any) -> dict[str, Any]:
         "email": f"juan.perez{n}@example.com",
         "email_confirmation": f"juan.perez{n}@example.com",
         "security_code": "",
+        # R-PRIV-2: the checkbox «He leído el aviso de privacidad», ticked.
+        "privacy_notice_version": DEFAULT_NOTICE_VERSION,
     }
     body.update(overrides)
     return body

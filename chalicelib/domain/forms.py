@@ -189,6 +189,9 @@ class RegistrationForm:
     contact: Contact
     email: str
     security_code: str
+    # The privacy notice version the person acknowledged (R-PRIV-2), as sent; the use case
+    # compares it with the current one.
+    privacy_notice_version: str = ""
 
 
 def read_registration(body: Mapping[str, Any]) -> RegistrationForm:
@@ -210,5 +213,8 @@ def read_registration_form(body: Mapping[str, Any]) -> tuple[RegistrationForm, P
     )
     email = read_email_pair(body, problems)
     code = read_text(body, "security_code", problems, fields.normalise_security_code)
-    form = RegistrationForm(user_id, document_type, number, password, contact, email, code)
+    notice_version = read_text(body, "privacy_notice_version", problems)
+    form = RegistrationForm(
+        user_id, document_type, number, password, contact, email, code, notice_version
+    )
     return form, problems

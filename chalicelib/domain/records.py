@@ -111,6 +111,11 @@ class User:
     def totp_enabled(self) -> bool:
         return self.totp_secret is not None
 
+    # R-PRIV-2: the privacy notice version last acknowledged, and when (None on accounts
+    # registered before the notice existed: they are shown it until they acknowledge it).
+    privacy_notice_version: str | None = None
+    privacy_notice_acknowledged_at: str | None = None
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -158,6 +163,8 @@ class AuditEvent:
     # An operator's action (R-ADM-2): the AWS principal that made it and the help-desk ticket.
     operator: str = ""
     ticket: str = ""
+    # The privacy notice version a registration or an acknowledgement accepted (R-PRIV-2).
+    privacy_notice_version: str = ""
 
 
 def audit(
@@ -168,6 +175,7 @@ def audit(
     *,
     fields: tuple[str, ...] = (),
     detail: str = "",
+    privacy_notice_version: str = "",
 ) -> AuditEvent:
     """An audit item (R-MOD-8): who, what, when, and from where the request came."""
     return AuditEvent(
@@ -178,6 +186,7 @@ def audit(
         fields=fields,
         detail=detail,
         user_agent=origin.user_agent,
+        privacy_notice_version=privacy_notice_version,
     )
 
 

@@ -6,7 +6,15 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.domain import delivery, errors, fields, messages, passwords, reserved_ids
+from chalicelib.domain import (
+    delivery,
+    errors,
+    fields,
+    messages,
+    passwords,
+    privacy_notice,
+    reserved_ids,
+)
 from chalicelib.domain.claims import ClaimStore, document_claim, email_claim, user_id_claim
 from chalicelib.domain.clock import iso
 from chalicelib.domain.fields import email_key
@@ -42,6 +50,8 @@ class RegistrationDeps:
     codes: CodeService
     registrar: Registrar
     senae_mail_domain: str
+    # The privacy notice's current version, which registration requires (R-PRIV-2).
+    privacy_notice_version: str
 
 
 def user_id_available(claims: ClaimStore, user_id: str) -> bool:
@@ -89,6 +99,11 @@ def register(
     can tell without spending a try, in one answer and at the cost of one read (R-UX-1); a
     successful one makes no call more."""
     problems = problems if problems is not None else Problems()
+    # R-PRIV-2: named with the other field problems, in the same one answer (R-UX-1).
+    problems.add(
+        "privacy_notice_version",
+        privacy_notice.version_problem(form.privacy_notice_version, deps.privacy_notice_version),
+    )
     if problems or reserved_ids.is_reserved(form.user_id) or not form.security_code:
         # Refused whatever the code: a reserved ID is unavailable as the availability check
         # says (R-HARD-2), before the code, so that no try is spent on it.
@@ -112,10 +127,19 @@ def register(
         created_at=now,
         updated_at=now,
         registered_name=contact.name,
+        privacy_notice_version=form.privacy_notice_version,
+        privacy_notice_acknowledged_at=now,
     )
     with codes.refunded_on_refusal(record, origin):
         try:
-            deps.registrar.register(user, record, audit(user.user_id, "REGISTERED", epoch, origin))
+            event = audit(
+                user.user_id,
+                "REGISTERED",
+                epoch,
+                origin,
+                privacy_notice_version=form.privacy_notice_version,
+            )
+            deps.registrar.register(user, record, event)
         except TAKEN_REFUSALS as lost:
             # The claim that lost is one; the others may be taken too (R-UX-1).
             raise _refusal(deps, form, problems, origin, lost=lost) from None

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.domain import account_forms, accounts, forms
+from chalicelib.domain import account_forms, accounts, forms, privacy_notice
 from chalicelib.domain.breached_passwords import refuse_if_breached
-from chalicelib.domain.records import Caller
+from chalicelib.domain.records import Caller, User
 from chalicelib.domain.throttles import AVAILABILITY_CHECKS, CODE_REQUESTS
 from chalicelib.handlers.challenge import require_solution
 from chalicelib.handlers.http import code_issued, json_body, json_response, route
@@ -21,7 +23,16 @@ bp = Blueprint(__name__)
 @route(bp, "GET", "/v1/account", signed_in=True)
 def get_account(caller: Caller) -> Response:
     """The user item the session check read: no second read (R-MOD-1)."""
-    return json_response(accounts.profile(caller.user, services().clock()))
+    return json_response(_profile(caller.user))
+
+
+def _profile(user: User) -> dict[str, Any]:
+    """The profile, with the notice version acknowledged and whether it is current (R-PRIV-2)."""
+    current = services().settings.privacy_notice_version
+    return {
+        **accounts.profile(user, services().clock()),
+        **privacy_notice.account_fields(user, current),
+    }
 
 
 @route(bp, "PUT", "/v1/account", signed_in=True)
@@ -36,7 +47,7 @@ def update_account(caller: Caller) -> Response:
         # R-ABUSE-2: before the current password's check and the new hash.
         refuse_if_breached(services().breached_passwords(), form.password.new, "new_password")
     updated = accounts.update_account(services().accounts(), caller, form)
-    return json_response(accounts.profile(updated, services().clock()))
+    return json_response(_profile(updated))
 
 
 @route(bp, "POST", "/v1/account/password-check", signed_in=True)

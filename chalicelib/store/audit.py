@@ -23,4 +23,5 @@ def audit_item(event: AuditEvent) -> AuditModel:
         user_agent=event.user_agent[:USER_AGENT_MAX] or None,
         operator=event.operator or None,
         ticket=event.ticket or None,
+        privacy_notice_version=event.privacy_notice_version or None,
     )

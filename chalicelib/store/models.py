@@ -114,6 +114,9 @@ class UserModel(Model):
     totp_pending = UnicodeAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)
     totp_recovery = UnicodeSetAttribute(null=True)
+    # R-PRIV-2: the privacy notice version last acknowledged, and when.
+    privacy_notice_version = UnicodeAttribute(null=True)
+    privacy_notice_acknowledged_at = UnicodeAttribute(null=True)
 
 
 class ClaimModel(Model):
@@ -238,6 +241,8 @@ class AuditModel(Model):
     # Set on an operator's action only (R-ADM-2): the AWS principal ARN and the ticket.
     operator = UnicodeAttribute(null=True)
     ticket = UnicodeAttribute(null=True)
+    # The notice version a registration or an acknowledgement accepted (R-PRIV-2).
+    privacy_notice_version = UnicodeAttribute(null=True)
 
 
 class LimitModel(Model):

@@ -46,7 +46,9 @@ def test_profile_shows_every_field_of_api_md_and_no_secret_r_mod_1(client: Any, 
     assert answer.headers["Cache-Control"] == "no-store"
     # R-MAIL-3: whether the address receives mail, and R-SEC-2: whether the account has a
     # second factor (never its secret), beside the profile's fields.
-    assert set(answer.body) == {*PROFILE_FIELDS, "email_deliverable", "totp_enabled"}
+    # And the privacy notice's acknowledgement (api.md "Privacy", R-PRIV-2).
+    notice = {"privacy_notice_version", "privacy_notice_current"}
+    assert set(answer.body) == {*PROFILE_FIELDS, "email_deliverable", "totp_enabled", *notice}
     assert answer.body["email_deliverable"] is True
     assert answer.body["totp_enabled"] is False
     assert answer.body["user_id"] == "juan.perez1"

@@ -45,6 +45,8 @@ AUTHENTICATED = {
     ("/v1/account/totp", "POST"),
     ("/v1/account/totp/confirmation", "POST"),
     ("/v1/account/totp/deactivation", "POST"),
+    # R-PRIV-2: the privacy notice's acknowledgement.
+    ("/v1/account/privacy-notice-acknowledgement", "POST"),
 }
 
 
@@ -130,6 +132,9 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         ("/v1/account/totp/confirmation", "POST"),
         ("/v1/account/totp/deactivation", "POST"),
         ("/v1/sessions/totp", "POST"),
+        # R-PRIV-1, R-PRIV-2: the privacy notice and its acknowledgement.
+        ("/v1/privacy-notice", "GET"),
+        ("/v1/account/privacy-notice-acknowledgement", "POST"),
     }
     assert documented_routes(document) == expected
 

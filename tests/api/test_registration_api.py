@@ -170,6 +170,7 @@ def test_registration_requires_every_mandatory_field(client: Any) -> None:
         "email",
         "email_confirmation",
         "security_code",  # the empty form lists «Ingrese código de seguridad» too (R-UX-1)
+        "privacy_notice_version",  # the notice's checkbox, unticked (R-PRIV-2)
     }
     assert error["fields"]["security_code"] == errors.SecurityCodeRequired.default_message
 

@@ -300,6 +300,8 @@ def fill_registration(page: Page, who: Person, **overrides: str) -> None:
     page.select_option("#mobile_operator", "CLARO")
     for name, value in values.items():
         page.fill(f"#{name}", value)
+    # R-PRIV-2: «He leído el aviso de privacidad».
+    page.check("#privacy_notice_version")
 
 
 # --- Accessibility (axe-core) ----------------------------------------------------------------

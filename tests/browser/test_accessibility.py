@@ -83,7 +83,7 @@ def test_every_public_page_and_state_has_no_axe_violation(
         assert_accessible(page, "the landing page")
         submit_empty(page, "login")
         assert_accessible(page, "the log-in form with its errors")
-        for path in ("nuevo-registro.html", "undo-email.html"):
+        for path in ("nuevo-registro.html", "undo-email.html", "privacidad.html"):
             open_page(page, stack, path)
             assert_accessible(page, path)
         open_page(page, stack, "recuperar.html")
@@ -208,6 +208,7 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
             ("nuevo-registro.html", None),
             ("recuperar.html", "recovery-request"),
             ("undo-email.html", None),
+            ("privacidad.html", None),
             ("registro.html", "register"),
         ]:
             open_page(page, stack, path)

@@ -298,6 +298,9 @@ def test_registration_form_can_be_completed_with_the_keyboard_alone(
     expect(page.get_by_test_id("request-code-result")).to_contain_text("15 minutos")
     tab_to(page, "security_code")
     page.keyboard.type(stack.last_code(who.email))
+    tab_to(page, "privacy_notice_version", limit=3)  # past the notice's link (R-PRIV-2)
+    page.keyboard.press("Space")
+    tab_to(page, "register")
     page.keyboard.press("Enter")  # submits the form
 
     expect(page.get_by_test_id("success-user-id")).to_have_text(who.user_id)

@@ -192,6 +192,12 @@ export const registration = {
   register: (body) => postProven("/v1/registration", body),
 };
 
+// --- The privacy notice (R-PRIV-1, R-PRIV-2) -------------------------------------------------
+export const privacy = {
+  notice: () => request("GET", "/v1/privacy-notice"),
+  acknowledge: (version) => post("/v1/account/privacy-notice-acknowledgement", { version }, true),
+};
+
 // --- Sessions ---------------------------------------------------------------------------------
 export const sessions = {
   login: (userId, password) => post("/v1/sessions", { user_id: userId, password }),

@@ -77,7 +77,7 @@ export function showFieldError(form, name, message) {
     const before =
       control.type === "radio"
         ? anchor.querySelector(".radio-options")
-        : control.closest(".input-with-action") || control;
+        : control.closest(".input-with-action, .checkbox-option") || control;
     if (before && before.parentElement) before.parentElement.insertBefore(el, before);
     else container.appendChild(el);
   }

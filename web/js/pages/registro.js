@@ -1,7 +1,7 @@
 // "Solicitud de registro para Usuario General" (seed 000 §5.3): availability checks, security
 // code, catalogue cascade and POST /v1/registration.
 
-import { registration } from "../api.js";
+import { privacy, registration } from "../api.js";
 import { startProofOfWork } from "../proof-of-work.js";
 import { documentTypes, fillFromCatalog, mobileOperators, setupLocation, ECUADOR } from "../catalogs.js";
 import { bindCodeRequest, bindEmailCheck } from "../email-code.js";
@@ -47,6 +47,17 @@ const FIELDS = [
   "security_code",
 ];
 const RAW_FIELDS = new Set(["password", "password_confirmation"]); // never trimmed
+
+// The privacy notice's current version (GET /v1/privacy-notice), sent when the box is ticked.
+let noticeVersion = null;
+privacy
+  .notice()
+  .then((notice) => {
+    noticeVersion = notice.version;
+  })
+  .catch(() => {
+    noticeVersion = null; // the API then names the checkbox, with what to do
+  });
 
 const form = document.getElementById("registration-form");
 const summary = document.getElementById("form-error");
@@ -152,6 +163,8 @@ function buildBody() {
     body.province = null;
     body.city = null;
   }
+  // R-PRIV-2: the ticked checkbox acknowledges the notice version the API publishes.
+  body.privacy_notice_version = field("privacy_notice_version").checked ? noticeVersion : null;
   return body;
 }
 
