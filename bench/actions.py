@@ -120,6 +120,49 @@ def proof(j: Journey) -> dict[str, str]:
     return {"altcha": solve_challenge(answer["challenge"])}
 
 
+def second_factor(j: Journey, user_id: str, password: str, token: str) -> None:
+    """R-SEC-2: enrol, confirm, the log-in with a second factor (its challenge, then a TOTP code
+    and a recovery code), and turning it off. The clock moves a step between codes."""
+    import pyotp
+
+    route = "/v1/account/totp"
+    enrolled = j.call(
+        f"POST {route}", route, "POST", route, {"password": password}, token=token, expect=201
+    )
+    secret = enrolled["secret"]
+    route = "/v1/account/totp/confirmation"
+    code = pyotp.TOTP(secret).at(int(j.clock()))
+    codes = j.call(f"POST {route}", route, "POST", route, {"code": code}, token=token)
+    login = {"user_id": user_id, "password": password}
+    for label, kind in (("TOTP code", "totp"), ("recovery code", "recovery")):
+        j.clock.advance(30)
+        refused = j.call(
+            "POST /v1/sessions (second factor on)",
+            "/v1/sessions",
+            "POST",
+            "/v1/sessions",
+            login,
+            expect=401,
+        )
+        challenge = refused["error"]["totp_challenge"]
+        code = (
+            pyotp.TOTP(secret).at(int(j.clock())) if kind == "totp" else codes["recovery_codes"][0]
+        )
+        route = "/v1/sessions/totp"
+        j.call(
+            f"POST {route} ({label})",
+            route,
+            "POST",
+            route,
+            {"totp_challenge": challenge, "code": code},
+            expect=201,
+        )
+    j.clock.advance(30)
+    route = "/v1/account/totp/deactivation"
+    code = pyotp.TOTP(secret).at(int(j.clock()))
+    j.call(f"POST {route}", route, "POST", route, {"password": password, "code": code}, token=token)
+
+
 def journey(j: Journey, n: int) -> None:
     from chalicelib.domain.records import CONTACT_FIELDS
     from tests.helpers import last_code, registration_body
@@ -302,6 +345,7 @@ def journey(j: Journey, n: int) -> None:
     # link, so none is pending and only the password gate's attempt is written.
     route = "/v1/account/email-change/confirmation"
     j.call(f"POST {route}", route, post, route, {"password": recovered}, token=token)
+    second_factor(j, body["user_id"], recovered, token)
     route = "/v1/account/deactivation"
     j.call(
         f"POST {route}",

@@ -313,3 +313,40 @@ def ses_feedback(client: Any, journey: Journey) -> None:
         simulator.bounce("fb-4", journey.emails[0], at),
     ):
         notify(client, message)
+
+
+def second_factor(client: Any, journey: Journey) -> None:
+    """R-SEC-2: enrol, confirm, log in with a TOTP code, a wrong code, a recovery code, turn the
+    factor off. The in-process API's clock moves between codes (one step each)."""
+    from chalicelib.wiring import services
+    from tests.helpers import TOTP_CONFIRM, TOTP_DEACTIVATE, TOTP_ENROL, totp_code
+
+    clock = services().clock
+    token = log_in(client, journey, journey.password)
+    answer = post(client, TOTP_ENROL, {"password": journey.password}, **bearer(token))
+    assert answer.status == 201, answer.body
+    secret = str(answer.body["secret"])
+    answer = post(client, TOTP_CONFIRM, {"code": totp_code(secret, clock())}, **bearer(token))
+    assert answer.status == 200, answer.body
+    recovery = list(answer.body["recovery_codes"])
+    journey.codes.extend([secret, *recovery])
+    journey.requests += 2
+
+    def step(code: str) -> Any:
+        login = {"user_id": journey.user_id, "password": journey.password}
+        first = post(client, "/v1/sessions", login)
+        assert first.status == 401 and first.body["error"]["code"] == "TOTP_REQUIRED"
+        challenge = first.body["error"]["totp_challenge"]
+        journey.tokens.append(challenge)
+        journey.requests += 2
+        return post(client, "/v1/sessions/totp", {"totp_challenge": challenge, "code": code})
+
+    setattr(clock, "now", clock() + 30)  # noqa: B010  # the FakeClock the tests install
+    assert step(totp_code(secret, clock())).status == 201
+    assert step("000000" if totp_code(secret, clock()) != "000000" else "111111").status == 401
+    assert step(recovery[0]).status == 201
+    setattr(clock, "now", clock() + 30)  # noqa: B010
+    body = {"password": journey.password, "code": totp_code(secret, clock())}
+    answer = post(client, TOTP_DEACTIVATE, body, **bearer(token))
+    journey.requests += 1
+    assert answer.status == 200, answer.body

@@ -444,6 +444,15 @@ def test_policy_allows_every_aws_call_of_the_session_list_r_sec_1(template, clie
     assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
 
 
+def test_policy_allows_every_aws_call_of_the_second_factor_r_sec_2(template, client, aws_calls):
+    """R-OPS-1 for the second factor: enrolment, confirmation, the log-in's challenge and code
+    step (TOTP, wrong, recovery code) and the deactivation; the challenge lives in the codes
+    table, so no new grant."""
+    flows.second_factor(client, flows.sign_up(client, 47))
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
 def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
     template, client, aws_calls, monkeypatch
 ):
