@@ -217,6 +217,13 @@ export const account = {
   undoEmailChange: (token) => post("/v1/account/email-change/undo", { token }),
 };
 
+// --- Open sessions of the account (authenticated, R-SEC-1) -------------------------------------
+export const accountSessions = {
+  list: () => request("GET", "/v1/account/sessions", { auth: true }),
+  end: (id) => request("DELETE", `/v1/account/sessions/${encodeURIComponent(id)}`, { auth: true }),
+  endOthers: () => post("/v1/account/sessions/end-others", undefined, true),
+};
+
 // --- Password recovery (public, issue 8) ------------------------------------------------------
 export const recovery = {
   requestCode: (identifier) => postProven("/v1/password-recovery/security-code", identifier),
