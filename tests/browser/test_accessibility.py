@@ -112,8 +112,8 @@ def test_every_public_page_and_state_has_no_axe_violation(
 def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
     browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
 ) -> None:
-    """R-UX-6: menu, modify (errors, the «¿Está seguro…?» dialog, the success dialog), baja
-    (errors, the account closed)."""
+    """R-UX-6: menu, modify (errors, the «¿Está seguro…?» dialog, the success dialog), the
+    account's security page, baja (errors, the account closed)."""
     who = person(f"axm{viewport['width']}", 3_200_000 + viewport["width"])
     register_by_api(stack, who)
     with sized_page(browser, viewport, mobile=mobile) as page:
@@ -144,6 +144,10 @@ def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
         expect(done).to_be_visible()
         assert_accessible(page, "the update's success dialog")
         done.get_by_role("button", name="Aceptar").click()
+
+        open_page(page, stack, "seguridad.html")
+        expect(page.get_by_test_id("session-list")).to_be_visible()
+        assert_accessible(page, "seguridad.html")
 
         open_page(page, stack, "baja.html")
         assert_accessible(page, "baja.html")
@@ -235,6 +239,9 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
         fits(page, "modificar.html with its errors")
         page.evaluate(TEXT_SPACING)
         fits(page, "modificar.html with its errors and WCAG text spacing")
+        open_page(page, stack, "seguridad.html")
+        expect(page.get_by_test_id("session-list")).to_be_visible()
+        fits(page, "seguridad.html")
         open_page(page, stack, "baja.html")
         submit_empty(page, "deactivate")
         fits(page, "baja.html with its errors")
