@@ -16,6 +16,7 @@ PAGES = (
     "menu.html",
     "modificar.html",
     "baja.html",
+    "seguridad.html",
     "privacidad.html",
 )
 
