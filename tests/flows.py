@@ -339,7 +339,10 @@ def second_factor(client: Any, journey: Journey) -> None:
         challenge = first.body["error"]["totp_challenge"]
         journey.tokens.append(challenge)
         journey.requests += 2
-        return post(client, "/v1/sessions/totp", {"totp_challenge": challenge, "code": code})
+        answer = post(client, "/v1/sessions/totp", {"totp_challenge": challenge, "code": code})
+        if answer.status == 201:
+            journey.tokens.append(str(answer.body["token"]))
+        return answer
 
     setattr(clock, "now", clock() + 30)  # noqa: B010  # the FakeClock the tests install
     assert step(totp_code(secret, clock())).status == 201

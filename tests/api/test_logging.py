@@ -105,6 +105,14 @@ def test_recovery_and_the_undo_log_no_code_link_token_password_hash_or_e_mail(cl
     assert_no_secret(captured.lines, journey.secrets() + stored_hashes(journey.user_id))
 
 
+def test_the_second_factor_logs_no_secret_code_challenge_or_token_r_sec_2(client, captured):
+    """R-OPS-3 over R-SEC-2: the TOTP secret, its codes, the recovery codes and the challenges."""
+    journey = flows.sign_up(client, 64)
+    flows.second_factor(client, journey)
+    assert_access_lines(captured, journey.requests)
+    assert_no_secret(captured.lines, journey.secrets() + stored_hashes(journey.user_id))
+
+
 def test_e_mail_addresses_are_masked_wherever_they_appear():
     assert logs.mask_email("juan.perez@example.com") == "j***@example.com"
     assert logs.mask_emails("from juan@x.ec to ana.b@correo.aduana.gob.ec") == (
