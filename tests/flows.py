@@ -289,6 +289,12 @@ def session_list(client: Any, journey: Journey) -> None:
     answer = post(client, "/v1/account/sessions/end-others", **bearer(tokens[0]))
     journey.requests += 1
     assert answer.status == 200 and answer.body == {"ended": 1}, answer.body
+    # R-PRIV-3: «Descargar mis datos» reads the audit trail (a Query) and the session index.
+    answer = post(
+        client, "/v1/account/data-export", {"password": journey.password}, **bearer(tokens[0])
+    )
+    journey.requests += 1
+    assert answer.status == 200 and answer.body["account"]["user_id"] == journey.user_id
     for token in tokens[1:]:
         answer = call(client, "GET", "/v1/account", **bearer(token))
         journey.requests += 1

@@ -1,12 +1,20 @@
-"""The privacy notice and its acknowledgement (api.md "Privacy", R-PRIV-1, R-PRIV-2)."""
+"""The privacy notice, its acknowledgement and the data export (api.md "Privacy", R-PRIV-1 …
+R-PRIV-3)."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 from chalice.app import Response
 
-from chalicelib.domain import forms, privacy_notice
-from chalicelib.domain.records import Caller
+from chalicelib.domain import (
+    account_forms,
+    account_sessions,
+    accounts,
+    forms,
+    privacy,
+    privacy_notice,
+)
+from chalicelib.domain.records import Caller, audit
 from chalicelib.handlers.http import json_body, json_response, route
 from chalicelib.wiring import services
 
@@ -36,3 +44,24 @@ def acknowledge(caller: Caller) -> Response:
         DynamoAcknowledgements(), caller, version, api.settings.privacy_notice_version, api.clock()
     )
     return json_response({"privacy_notice_version": acknowledged})
+
+
+@route(bp, "POST", "/v1/account/data-export", signed_in=True)
+def data_export(caller: Caller) -> Response:
+    """«Descargar mis datos» (R-PRIV-3): with the password, whose wrong tries count toward the
+    lock-out (R-HARD-1); the export is audited (DATA_EXPORTED)."""
+    from chalicelib.store.audit import DynamoAuditTrail
+
+    password = account_forms.read_password(json_body(bp.current_request), "password")
+    api = services()
+    accounts.check_password(api.accounts(), caller, password)
+    now = api.clock()
+    trail = DynamoAuditTrail()
+    deps = privacy.ExportDeps(trail, api.settings.privacy_notice_version)
+    sessions = account_sessions.listing(api.account_sessions(), caller)
+    document = privacy.export_for(deps, caller.user, sessions, now)
+    trail.append(audit(caller.user.user_id, privacy.EXPORTED, now, caller.origin))
+    name = privacy.file_name(caller.user.user_id, now)
+    return json_response(
+        document, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

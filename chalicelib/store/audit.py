@@ -25,3 +25,35 @@ def audit_item(event: AuditEvent) -> AuditModel:
         ticket=event.ticket or None,
         privacy_notice_version=event.privacy_notice_version or None,
     )
+
+
+class DynamoAuditTrail:
+    """An account's audit trail (R-PRIV-3): one Query of the user's partition per page, oldest
+    first, never a Scan."""
+
+    def trail_of(self, user_id: str) -> list[AuditEvent]:
+        from chalicelib.store.errors import dynamodb_unavailable
+
+        with dynamodb_unavailable():
+            return [_to_event(item) for item in AuditModel.query(user_id, consistent_read=True)]
+
+    def append(self, event: AuditEvent) -> None:
+        from chalicelib.store.errors import dynamodb_unavailable
+
+        with dynamodb_unavailable():
+            audit_item(event).save()
+
+
+def _to_event(item: AuditModel) -> AuditEvent:
+    return AuditEvent(
+        item.user_id,
+        item.event,
+        item.at,
+        item.source_ip or "",
+        fields=tuple(sorted(item.fields or ())),
+        detail=item.detail or "",
+        user_agent=item.user_agent or "",
+        operator=item.operator or "",
+        ticket=item.ticket or "",
+        privacy_notice_version=item.privacy_notice_version or "",
+    )

@@ -47,6 +47,7 @@ AUTHENTICATED = {
     ("/v1/account/totp/deactivation", "POST"),
     # R-PRIV-2: the privacy notice's acknowledgement.
     ("/v1/account/privacy-notice-acknowledgement", "POST"),
+    ("/v1/account/data-export", "POST"),
 }
 
 
@@ -135,6 +136,8 @@ def test_document_describes_every_route_of_api_md(document: dict[str, Any]) -> N
         # R-PRIV-1, R-PRIV-2: the privacy notice and its acknowledgement.
         ("/v1/privacy-notice", "GET"),
         ("/v1/account/privacy-notice-acknowledgement", "POST"),
+        # R-PRIV-3: «Descargar mis datos».
+        ("/v1/account/data-export", "POST"),
     }
     assert documented_routes(document) == expected
 

@@ -1,0 +1,110 @@
+"""«Descargar mis datos» (api.md "Privacy", R-PRIV-3)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from tests.helpers import (
+    PASSWORD,
+    account_post,
+    assert_conforms,
+    audit_events,
+    aws_calls,
+    bearer,
+    call,
+    log_in,
+    signed_in,
+    user_item,
+)
+
+EXPORT = "/v1/account/data-export"
+
+
+def export(client: Any, token: str, password: str = PASSWORD) -> Any:
+    return account_post(client, token, "data-export", {"password": password})
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in [str(key), *_strings(value)]]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [str(node)]
+
+
+def test_export_holds_profile_trail_sessions_and_delivery_r_priv_3(
+    client: Any, document: dict[str, Any]
+) -> None:
+    token = signed_in(client)
+    answer = export(client, token)
+    assert answer.status == 200, answer.body
+    assert re.fullmatch(
+        r'attachment; filename="mis-datos-juan\.perez1-\d{4}-\d{2}-\d{2}\.json"',
+        answer.headers["Content-Disposition"],
+    )
+    body = answer.body
+    assert body["account"]["user_id"] == "juan.perez1"
+    assert body["account"]["status"] == "ACTIVE"
+    assert body["account"]["email"] == "juan.perez1@example.com"
+    events = [e["event"] for e in body["audit"]]
+    assert {"REGISTERED", "LOGGED_IN"} <= set(events)
+    assert all(e["source_ip"] for e in body["audit"])
+    assert body["privacy_acknowledgements"][0]["event"] == "REGISTERED"
+    assert len(body["sessions"]) == 1 and body["sessions"][0]["current"] is True
+    assert body["email_delivery"]["deliverable"] is True
+    assert_conforms(document, EXPORT, "POST", answer)
+
+
+def test_export_holds_no_hash_token_code_or_key(client: Any) -> None:
+    token = signed_in(client)
+    other = log_in(client).body["token"]
+    body = export(client, token).body
+    text = json.dumps(body)
+    item = user_item()
+    secrets = [item["password_hash"]["S"], token, other, PASSWORD]
+    for secret in secrets:
+        assert secret not in text
+    for value in _strings(body):
+        assert not value.startswith("$argon2"), value
+        assert "token" not in value.lower() or value == "token", value
+    for session in body["sessions"]:
+        assert set(session) == {"created_at", "last_seen_at", "source_ip", "device", "current"}
+    assert "password_hash" not in text and "totp_secret" not in text
+
+
+def test_export_is_audited(client: Any) -> None:
+    token = signed_in(client)
+    assert export(client, token).status == 200
+    (event,) = audit_events("DATA_EXPORTED")
+    assert event["source_ip"]["S"]
+
+
+def test_wrong_password_counts_toward_the_lock_out(client: Any, document: dict[str, Any]) -> None:
+    token = signed_in(client)
+    answer = export(client, token, "Otra2026clave")
+    assert answer.status == 401
+    assert answer.error["code"] == "INVALID_CREDENTIALS"
+    assert answer.error["attempts_left"] == 4
+    assert_conforms(document, EXPORT, "POST", answer)
+    for _ in range(4):
+        last = export(client, token, "Otra2026clave")
+    assert last.status == 423
+    assert audit_events("DATA_EXPORTED") == []
+
+
+def test_export_needs_a_session_and_a_password(client: Any) -> None:
+    assert call(client, "POST", EXPORT, {"password": PASSWORD}).status == 401
+    token = signed_in(client)
+    answer = call(client, "POST", EXPORT, {}, **bearer(token))
+    assert answer.status == 400
+    assert "password" in answer.error["fields"]
+
+
+def test_trail_is_read_by_query_never_scan(client: Any) -> None:
+    token = signed_in(client)
+    with aws_calls() as calls:
+        assert export(client, token).status == 200
+    assert not any(call.endswith(":Scan") for call in calls)
+    assert "dynamodb:Query" in calls
