@@ -3,6 +3,7 @@
 const list = document.getElementById("correos");
 const status = document.getElementById("estado");
 let shown = Number(list.dataset.count || "0");
+let states = "";
 
 function article(mail) {
   const item = document.createElement("article");
@@ -12,9 +13,17 @@ function article(mail) {
   const label = document.createElement("b");
   label.textContent = "Para:";
   to.append(label, " ", mail.to);
+  // R-MAIL-4: what the local mailbox simulator reported of the mail.
+  const delivery = document.createElement("p");
+  const deliveryLabel = document.createElement("b");
+  deliveryLabel.textContent = "Entrega:";
+  const state = document.createElement("span");
+  state.dataset.delivery = "";
+  state.textContent = mail.delivery;
+  delivery.append(deliveryLabel, " ", state);
   const text = document.createElement("pre");
   text.textContent = mail.text;
-  item.append(subject, to, text);
+  item.append(subject, to, delivery, text);
   return item;
 }
 
@@ -26,7 +35,9 @@ async function refresh() {
   try {
     const answer = await fetch("/outbox.json", { cache: "no-store" });
     const mails = await answer.json();
-    if (mails.length !== shown) {
+    const now = mails.map((mail) => mail.delivery).join("|");
+    if (mails.length !== shown || now !== states) {
+      states = now;
       list.replaceChildren(...mails.slice().reverse().map(article));
       status.textContent =
         mails.length > shown ? `Llegó un correo nuevo. ${said(mails.length)}` : said(mails.length);

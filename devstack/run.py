@@ -131,6 +131,7 @@ def render_outbox() -> str:
     sent = mails()
     rows = "".join(
         f"<article><h2>{escape(m.subject)}</h2><p><b>Para:</b> {escape(m.to)}</p>"
+        f"<p><b>Entrega:</b> <span data-delivery>{escape(m.delivery)}</span></p>"
         f"<pre>{escape(m.text)}</pre></article>"
         for m in reversed(sent)
     )
@@ -151,6 +152,12 @@ def render_outbox() -> str:
         f"{rows or '<p>Aún no se ha enviado ningún correo.</p>'}</section></main>"
         '<script src="/outbox.js" defer></script></body></html>'
     )
+
+
+def play_simulator(stop: threading.Event) -> None:
+    from devstack.outbox import play_simulator as play
+
+    play(stop)
 
 
 def print_mails(stop: threading.Event) -> None:
@@ -246,6 +253,8 @@ def main() -> int:
         serving = threading.Thread(target=web.serve_forever, daemon=True)
         serving.start()
         threading.Thread(target=print_mails, args=(stop,), daemon=True).start()
+        # R-MAIL-4: SES's mailbox simulator, through the same feedback handler as in AWS.
+        threading.Thread(target=play_simulator, args=(stop,), daemon=True).start()
         wait_until_up(f"{api_url}/v1/health", api)
         print(f"\n{banner(web_origin, api_url, moto.url)}\n", flush=True)
         while api.poll() is None:

@@ -18,6 +18,10 @@ import {
 } from "./forms.js";
 
 const TAKEN = "No disponible: este correo ya pertenece a otro usuario activo. Use otro correo.";
+// R-MAIL-3: the answer of «Comprobar disponibilidad» when SES's feedback says mail to the address
+// bounced for good or was reported as spam (the code request answers EMAIL_UNDELIVERABLE alike).
+export const UNDELIVERABLE =
+  "No es posible enviar correos a esta dirección: un correo anterior fue rechazado definitivamente o marcado como no deseado. Revise que esté bien escrita o use otro correo electrónico.";
 export const CHANGE_HINT =
   "Si se equivocó, use «Cambiar correo»: podrá corregirlo sin perder el resto del formulario (luego pida un código nuevo para la dirección corregida).";
 
@@ -58,8 +62,10 @@ export function bindEmailCheck(form, { button, status, check, missing, lockedLin
       if (!requireValue(form, "email", missing.email)) return;
       if (!requireValue(form, "email_confirmation", missing.email_confirmation)) return;
       try {
-        const { available } = await check(valueOf(form, "email"), valueOf(form, "email_confirmation"));
-        if (available) {
+        const { available, deliverable } = await check(valueOf(form, "email"), valueOf(form, "email_confirmation"));
+        if (available && deliverable === false) {
+          showStatus(status, UNDELIVERABLE, "error");
+        } else if (available) {
           locked = true;
           lockInputs(inputs());
           change.hidden = false;

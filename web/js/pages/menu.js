@@ -14,6 +14,14 @@ if (requireSession()) {
   account
     .get()
     .then((profile) => {
+      if (profile && profile.email_deliverable === false) {
+        // R-MAIL-3: the owner learns the address gets no mail (codes, notices) and how to fix it.
+        showStatus(
+          document.getElementById("mail-warning"),
+          "Su correo electrónico personal no recibe mensajes: un correo anterior fue rechazado o marcado como no deseado. Cámbielo en «Modificar información de registro para Usuario General».",
+          "error",
+        );
+      }
       if (profile && profile.name) {
         document.getElementById("menu-greeting").textContent = `Hola, ${profile.name}. Elija una opción.`;
       }
