@@ -1,17 +1,16 @@
 """The app's own metrics (R-MAIL-5): CloudWatch embedded-metric-format lines on stdout, which
 CloudWatch Logs turns into metrics, so counting costs no API call per request.
 
-Powertools Metrics writes the lines; each count is flushed at once (one line), so that nothing
-depends on a handler decorator and a count survives the request that raised after it. Namespace
-`Ecuapass`, dimension `service` = `ecuapass-<stage>` (the stack's name, which the template's
-alarms use).
+Powertools' `single_metric` writes the lines: each count is its own metric set, written at once
+(one line), so that nothing depends on a handler decorator, a count survives the request that
+raised after it, and counts of concurrent requests (`chalice local` serves them in threads) never
+share, and never flush, each other's set. Namespace `Ecuapass`, dimension `service` =
+`ecuapass-<stage>` (the stack's name, which the template's alarms use).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
-
 from chalicelib.config import get_settings
 
 NAMESPACE = "Ecuapass"
@@ -28,16 +27,19 @@ BREACH_CHECK_UNAVAILABLE = "BreachedPasswordCheckUnavailable"
 
 
 @cache
-def _metrics() -> Any:
-    # Imported on first count, not at cold start of every route (docs/performance.md).
-    from aws_lambda_powertools.metrics import Metrics
-
-    return Metrics(namespace=NAMESPACE, service=f"ecuapass-{get_settings().stage}")
+def _dimensions() -> dict[str, str]:
+    return {"service": f"ecuapass-{get_settings().stage}"}
 
 
 def count(name: str, value: int = 1) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
+    # Imported on first count, not at cold start of every route (docs/performance.md).
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    metrics = _metrics()
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    metrics.flush_metrics()
+    with single_metric(
+        name=name,
+        unit=MetricUnit.Count,
+        value=value,
+        namespace=NAMESPACE,
+        default_dimensions=_dimensions(),
+    ):
+        pass

@@ -64,3 +64,22 @@ def test_the_breached_password_fail_open_is_counted(capsys: pytest.CaptureFixtur
 
     assert RangeClient("http://127.0.0.1:9", 0.5)("ABCDE") is None
     assert names(capsys.readouterr().out) == ["BreachedPasswordCheckUnavailable"]
+
+
+def test_counts_of_concurrent_requests_neither_break_nor_swallow_each_other(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`chalice local` serves requests in threads: a count must never flush another's metric set
+    (a request answered 500 when one thread emptied the set the other was about to write)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib import metrics
+
+    def burst(_: int) -> None:
+        for _ in range(200):
+            metrics.count(metrics.REGISTRATIONS)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(burst, range(8)))
+    found = emitted(capsys.readouterr().out)
+    assert sum(value[0] for _, value, _ in found) == 8 * 200
