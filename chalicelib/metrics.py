@@ -11,6 +11,7 @@ share, and never flush, each other's set. Namespace `Ecuapass`, dimension `servi
 from __future__ import annotations
 
 from functools import cache
+
 from chalicelib.config import get_settings
 
 NAMESPACE = "Ecuapass"

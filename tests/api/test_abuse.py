@@ -373,7 +373,8 @@ def test_a_body_over_64_kib_is_refused_with_400_and_no_work(
     assert calls in ([], ["dynamodb:BatchGetItem"])
 
 
-PUBLIC_CACHE = {"/v1/openapi.json", "/v1/catalogs"}
+# api.md: the catalogues, the contract and the privacy notice (R-PRIV-1) are public and cacheable.
+PUBLIC_CACHE = {"/v1/openapi.json", "/v1/catalogs", "/v1/privacy-notice"}
 
 
 def test_every_answer_says_nosniff_and_only_public_data_may_be_cached(client: Any) -> None:

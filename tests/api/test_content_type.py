@@ -16,12 +16,19 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import DEFAULT_NOTICE_VERSION, get_settings
+from chalicelib.wiring import services
 from tests.helpers import (
     PASSWORD,
+    TOTP_CONFIRM,
     UNDO_LINK,
+    USER,
     Answer,
     bearer,
     call,
+    dynamodb,
+    enable_totp,
+    enrol_totp,
     last_code,
     log_in,
     mails_to,
@@ -32,6 +39,8 @@ from tests.helpers import (
     request_code,
     signed_in,
     stored_state,
+    totp_challenge,
+    totp_code,
 )
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -133,6 +142,38 @@ def _undo(client: Any) -> Sample:
     return {"token": link}, {}
 
 
+def _now() -> float:
+    """The client fixture's clock (tests/conftest.py), which the TOTP codes are computed at."""
+    return float(services().clock())
+
+
+def _totp_confirmation(client: Any, token: str) -> dict[str, Any]:
+    secret = enrol_totp(client, token)
+    return {"code": totp_code(secret, _now())}
+
+
+def _totp_deactivation(client: Any, token: str) -> dict[str, Any]:
+    secret, _ = enable_totp(client, token, services().clock)  # type: ignore[arg-type]
+    return {"password": PASSWORD, "code": totp_code(secret, _now())}
+
+
+def _totp_log_in(client: Any) -> Sample:
+    secret, _ = enable_totp(client, signed_in(client), services().clock)  # type: ignore[arg-type]
+    return {"totp_challenge": totp_challenge(client), "code": totp_code(secret, _now())}, {}
+
+
+def _acknowledgement(client: Any, token: str) -> dict[str, Any]:
+    # Acknowledging the version already acknowledged writes nothing: the account acknowledged an
+    # older one.
+    dynamodb().update_item(
+        TableName=get_settings().users_table,
+        Key={"user_id": {"S": USER}},
+        UpdateExpression="SET privacy_notice_version = :old",
+        ExpressionAttributeValues={":old": {"S": "2020-01-01"}},
+    )
+    return {"version": DEFAULT_NOTICE_VERSION}
+
+
 SAMPLES: dict[tuple[str, str], Callable[[Any], Sample]] = {
     ("/v1/registration/user-id-availability", "POST"): _public({"user_id": "ana.torres"}),
     ("/v1/registration/document-availability", "POST"): _public(
@@ -165,6 +206,14 @@ SAMPLES: dict[tuple[str, str], Callable[[Any], Sample]] = {
     ),
     # R-SEC-1: no body is needed, but one that is sent is held to the same rule.
     ("/v1/account/sessions/end-others", "POST"): _signed_in(lambda client, token: {}),
+    # R-SEC-2: the second factor's routes.
+    ("/v1/account/totp", "POST"): _signed_in(lambda client, token: {"password": PASSWORD}),
+    (TOTP_CONFIRM, "POST"): _signed_in(_totp_confirmation),
+    ("/v1/account/totp/deactivation", "POST"): _signed_in(_totp_deactivation),
+    ("/v1/sessions/totp", "POST"): _totp_log_in,
+    # R-PRIV-2, R-PRIV-3.
+    ("/v1/account/privacy-notice-acknowledgement", "POST"): _signed_in(_acknowledgement),
+    ("/v1/account/data-export", "POST"): _signed_in(lambda client, token: {"password": PASSWORD}),
 }
 
 
