@@ -21,6 +21,7 @@ from chalicelib.handlers import (
     privacy,
     recovery,
     registration,
+    retention,
     second_factor,
     sessions,
 )
@@ -46,3 +47,5 @@ app.register_blueprint(challenge.bp)
 app.register_blueprint(delivery.bp)
 app.register_blueprint(second_factor.bp)
 app.register_blueprint(privacy.bp)
+# R-PRIV-4: the retention job, a scheduled function of its own in the same package.
+app.register_blueprint(retention.bp)

@@ -85,6 +85,8 @@ class Settings:
     privacy_legal_basis: str
     deactivated_retention_days: int
     audit_detail_retention_days: int
+    # Audit events and accounts one run of the retention job handles at most (R-PRIV-4).
+    retention_batch: int
 
 
 def _text(name: str, default: str) -> str:
@@ -168,4 +170,5 @@ def get_settings() -> Settings:
         # R-PRIV-4: five years (docs/privacy.md gives the reasoning); the agency sets its own.
         deactivated_retention_days=_int("DEACTIVATED_RETENTION_DAYS", 1825),
         audit_detail_retention_days=_int("AUDIT_DETAIL_RETENTION_DAYS", 365),
+        retention_batch=_int("RETENTION_BATCH", 2000),
     )

@@ -29,6 +29,7 @@ from chalicelib.domain.privacy_notice import (
 from chalicelib.domain.proof_of_work import ProofOfWork, hmac_key
 from chalicelib.domain.recovery import RecoveryDeps
 from chalicelib.domain.registration import RegistrationDeps
+from chalicelib.domain.retention import RetentionDeps, RetentionPolicy
 from chalicelib.domain.second_factor import SecondFactorDeps
 from chalicelib.domain.security_codes import CodePolicy, CodeService
 from chalicelib.domain.sessions import SessionDeps, SessionPolicy
@@ -263,6 +264,21 @@ class Services:
         from chalicelib.store.delivery import DynamoDeliveryStore
 
         return DynamoDeliveryStore()
+
+    def retention(self) -> RetentionDeps:
+        """The retention job's rules and store (R-PRIV-4)."""
+        from chalicelib.store.retention import DynamoRetentionStore
+
+        s = self.settings
+        return RetentionDeps(
+            store=DynamoRetentionStore(),
+            policy=RetentionPolicy(
+                deactivated_days=s.deactivated_retention_days,
+                audit_detail_days=s.audit_detail_retention_days,
+                batch=s.retention_batch,
+            ),
+            clock=self.clock,
+        )
 
     def breached_passwords(self) -> RangeLookup | None:
         """The range look-up (R-ABUSE-2); None (no call) when BREACHED_PASSWORD_CHECK is off."""

@@ -359,3 +359,32 @@ def second_factor(client: Any, journey: Journey) -> None:
     answer = post(client, TOTP_DEACTIVATE, body, **bearer(token))
     journey.requests += 1
     assert answer.status == 200, answer.body
+
+
+def retention(client: Any, journey: Journey, calls: list[Any] | None = None) -> None:
+    """R-PRIV-4: the journey's account deactivated, another account's log-in later, then the
+    stack's first run of the retention job once both are due: the one anonymised, the other's
+    events stripped of address and browser. `calls` (a recorder) is emptied before the run."""
+    from chalicelib.config import get_settings
+    from chalicelib.domain.clock import DAY
+    from chalicelib.wiring import services
+    from tests.helpers import run_retention, signed_in
+
+    clock = services().clock
+    s = get_settings()
+    token = log_in(client, journey, journey.password)
+    answer = post(
+        client,
+        "/v1/account/deactivation",
+        {"reason": "Ya no necesito esta cuenta.", "password": journey.password},
+        **bearer(token),
+    )
+    assert answer.status == 200, answer.body
+    # The first run handles the days then due: the deactivation's, and the log-in's.
+    clock.advance((s.deactivated_retention_days - s.audit_detail_retention_days) * DAY)  # type: ignore[attr-defined]
+    signed_in(client, 98)
+    clock.advance((s.audit_detail_retention_days + 1) * DAY)  # type: ignore[attr-defined]
+    if calls is not None:
+        calls.clear()
+    report = run_retention(client)
+    assert report["accounts_anonymised"] == 1 and report["events_stripped"], report

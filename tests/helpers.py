@@ -626,3 +626,15 @@ def totp_challenge(client: Any, user_id: str = USER, password: str = PASSWORD) -
 
 def code_step(client: Any, challenge: str, code: str, **headers: str) -> Answer:
     return post(client, TOTP_LOG_IN, {"totp_challenge": challenge, "code": code}, **headers)
+
+
+def run_retention(client: Any) -> dict[str, Any]:
+    """The retention job (R-PRIV-4) as Lambda runs it: the scheduled function, invoked with the
+    event EventBridge sends; its report."""
+    event = client.events.generate_cw_event(
+        source="aws.events",
+        detail_type="Scheduled Event",
+        detail={},
+        resources=["arn:aws:events:us-east-1:123456789012:rule/ecuapass-dev-retention"],
+    )
+    return dict(client.lambda_.invoke("retention", event).payload)

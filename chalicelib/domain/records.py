@@ -115,6 +115,8 @@ class User:
     # registered before the notice existed: they are shown it until they acknowledge it).
     privacy_notice_version: str | None = None
     privacy_notice_acknowledged_at: str | None = None
+    # R-PRIV-4: when the retention rule (or the help desk's erase) anonymised the account.
+    anonymised_at: str | None = None
 
 
 @dataclass(frozen=True)

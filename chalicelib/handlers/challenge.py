@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
+from chalicelib.domain import errors
 from chalicelib.handlers.http import json_response, route
 from chalicelib.wiring import services
 
@@ -28,5 +29,9 @@ def require_solution(body: dict[str, Any]) -> None:
     by CPU alone (a missing or wrong one is refused with no call), then spent in one conditional
     write. Views call it once the fields are read and before any other work."""
     proof = services().proof_of_work()
+    payload = body.get("altcha")
     if proof is not None:
-        proof.require(body.get("altcha"))
+        proof.require(payload)
+    elif payload is not None and not isinstance(payload, str):
+        # Not asked for; but what is sent must still be what api.md says: the widget's string.
+        raise errors.ChallengeInvalid()

@@ -268,6 +268,8 @@ class DynamoAccountStore:
                     UserModel.status.set(STATUS_DEACTIVATED),
                     UserModel.deactivation_reason.set(reason),
                     UserModel.deactivated_at.set(at),
+                    # Its day, for the retention rule that anonymises it later (R-PRIV-4).
+                    UserModel.deactivated_on.set(at[:10]),
                     UserModel.updated_at.set(at),
                     UserModel.version.add(1),
                     # Every session of the account ends with this (R-AUTH-4).

@@ -11,19 +11,22 @@ from chalicelib.store.models import AuditModel
 def audit_item(event: AuditEvent) -> AuditModel:
     """The sort key starts with the time, so a user's trail reads in order; the random suffix
     keeps two events of the same kind in the same second (two log-ins) from overwriting each
-    other."""
+    other. An event that holds an address or a browser is indexed by its day, for the retention
+    rule that removes them (R-PRIV-4)."""
+    holds_origin = bool(event.source_ip or event.user_agent)
     return AuditModel(
         event.user_id,
         f"{event.at}#{event.event}#{secrets.token_hex(4)}",
         event=event.event,
         at=event.at,
-        source_ip=event.source_ip,
+        source_ip=event.source_ip or None,
         fields=set(event.fields) or None,
         detail=event.detail or None,
         user_agent=event.user_agent[:USER_AGENT_MAX] or None,
         operator=event.operator or None,
         ticket=event.ticket or None,
         privacy_notice_version=event.privacy_notice_version or None,
+        detail_on=event.at[:10] if holds_origin else None,
     )
 
 

@@ -18,7 +18,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib import aws
@@ -64,6 +64,21 @@ class UndoLinkMap(MapAttribute[str, Any]):
     version = NumberAttribute()
     expires_at = NumberAttribute()
     old_email = UnicodeAttribute()
+
+
+class UsersByDeactivationDay(GlobalSecondaryIndex["UserModel"]):
+    """Deactivated accounts not yet anonymised, by the UTC day of their deactivation (R-PRIV-4).
+
+    Sparse: `deactivated_on` is written by the deactivation and removed by the anonymisation,
+    so the retention job reads only what is due, never the table.
+    """
+
+    class Meta:
+        index_name = "by-deactivated-on"
+        projection = KeysOnlyProjection()
+
+    deactivated_on = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(range_key=True)
 
 
 class UserModel(Model):
@@ -117,6 +132,11 @@ class UserModel(Model):
     # R-PRIV-2: the privacy notice version last acknowledged, and when.
     privacy_notice_version = UnicodeAttribute(null=True)
     privacy_notice_acknowledged_at = UnicodeAttribute(null=True)
+    # R-PRIV-4: the UTC day of the deactivation while the account awaits its anonymisation,
+    # and when it was anonymised.
+    deactivated_on = UnicodeAttribute(null=True)
+    anonymised_at = UnicodeAttribute(null=True)
+    by_deactivation_day = UsersByDeactivationDay()
 
 
 class ClaimModel(Model):
@@ -224,8 +244,21 @@ class SessionModel(Model):
     by_user = SessionsByUser()
 
 
+class AuditByDetailDay(GlobalSecondaryIndex["AuditModel"]):
+    """Audit events that still hold a source address or a browser, by the UTC day they were
+    recorded (R-PRIV-4). Sparse: `detail_on` goes with the address and the browser."""
+
+    class Meta:
+        index_name = "by-detail-on"
+        projection = IncludeProjection(["event"])
+
+    detail_on = UnicodeAttribute(hash_key=True)
+    at_event = UnicodeAttribute(range_key=True)
+
+
 class AuditModel(Model):
-    """Append-only trail (R-MOD-8): who, when, what, from where; never a secret's value."""
+    """Append-only trail (R-MOD-8): who, when, what, from where; never a secret's value. Only
+    the retention rules (R-PRIV-4) change an event: they remove where it came from."""
 
     class Meta(_Meta):
         table_name = _settings.audit_table
@@ -234,7 +267,8 @@ class AuditModel(Model):
     at_event = UnicodeAttribute(range_key=True)
     event = UnicodeAttribute()
     at = UnicodeAttribute()
-    source_ip = UnicodeAttribute()
+    # Absent once the retention rules removed it (R-PRIV-4).
+    source_ip = UnicodeAttribute(null=True)
     fields = UnicodeSetAttribute(null=True)
     detail = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
@@ -243,6 +277,9 @@ class AuditModel(Model):
     ticket = UnicodeAttribute(null=True)
     # The notice version a registration or an acknowledgement accepted (R-PRIV-2).
     privacy_notice_version = UnicodeAttribute(null=True)
+    # R-PRIV-4: the UTC day of `at` while the event holds an address or a browser.
+    detail_on = UnicodeAttribute(null=True)
+    by_detail_day = AuditByDetailDay()
 
 
 class LimitModel(Model):
@@ -282,6 +319,17 @@ class DeliveryModel(Model):
     # The notifications already applied (SES message id, kind, effect): redelivery is a no-op.
     events = UnicodeSetAttribute(null=True)
     expires_at = NumberAttribute()
+
+
+class RetentionCursorModel(Model):
+    """`RETENTION#<rule>` -> the last day the retention rule finished (R-PRIV-4). In the limits
+    table, as the delivery states are; a limit's key never starts with `RETENTION#`. No expiry."""
+
+    class Meta(_Meta):
+        table_name = _settings.limits_table
+
+    key = UnicodeAttribute(hash_key=True)
+    done_through = UnicodeAttribute()
 
 
 # One model per table: EmailUndoModel and TotpChallengeModel share CodeModel's table and are

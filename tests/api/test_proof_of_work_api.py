@@ -93,6 +93,19 @@ def test_challenge_says_not_required_when_proof_of_work_is_off_r_abuse_1(
     assert answer.body == {"required": False, "challenge": None}
 
 
+def test_a_solution_that_is_not_a_string_is_invalid_even_when_none_is_required_r_abuse_1(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """api.md: `altcha` is the widget's base64 string; an object is refused, with no call."""
+    proof_of_work(monkeypatch, on=False)
+    with aws_calls() as calls:
+        answer = post(
+            client, "/v1/password-recovery/security-code", {"user_id": "juan.perez", "altcha": {}}
+        )
+    assert_error(answer, 400, "CHALLENGE_INVALID")
+    assert calls == []
+
+
 def test_deployed_stages_turn_proof_of_work_on_r_abuse_1() -> None:
     from tests.helpers import ROOT
 

@@ -92,8 +92,12 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 # Each function and the role it runs under (R-OPS-1, R-MAIL-1): the API's, SES's feedback handler's.
-ROLES = {"APIHandler": "ApiHandlerRole", "SesEvents": "SesEventsRole"}
-LOG_GROUPS = {"APIHandler": "ApiHandlerLogGroup", "SesEvents": "SesEventsLogGroup"}
+ROLES = {"APIHandler": "ApiHandlerRole", "SesEvents": "SesEventsRole", "Retention": "RetentionRole"}
+LOG_GROUPS = {
+    "APIHandler": "ApiHandlerLogGroup",
+    "SesEvents": "SesEventsLogGroup",
+    "Retention": "RetentionLogGroup",
+}
 
 
 def api_function(template: dict[str, Any]) -> dict[str, Any]:
@@ -482,6 +486,25 @@ def test_policy_grants_the_ses_feedback_handler_exactly_what_it_uses_r_mail_2(
     unused = granted(template, "SesEventsRole") - set(aws_calls)
     assert not unused, f"remove from infra/resources.json's SesEventsRole: {sorted(unused)}"
     assert not any(action.startswith(("ses:", "ssm:")) for action, _ in aws_calls)
+
+
+def test_policy_grants_the_retention_job_exactly_what_it_uses_r_priv_4(template, client, aws_calls):
+    """R-PRIV-4: the retention job's role allows every call of its runs (the cursors, the two
+    sparse indexes, an account's trail, the stripping and the anonymisation) and nothing more;
+    in the limits table, only the cursors' keys."""
+    flows.retention(client, flows.sign_up(client, 51), aws_calls)
+    missing = _not_granted(template, aws_calls, "RetentionRole")
+    assert not missing, f"add to infra/resources.json's RetentionRole: {sorted(missing)}"
+    unused = granted(template, "RetentionRole") - set(aws_calls)
+    assert not unused, f"remove from infra/resources.json's RetentionRole: {sorted(unused)}"
+    (cursors,) = [
+        s
+        for s in statements(template, "RetentionRole")
+        if s["Resource"] == {"Fn::GetAtt": ["LimitsTable", "Arn"]}
+    ]
+    assert cursors["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RETENTION#*"]}
+    }
 
 
 def test_every_send_email_names_the_stage_configuration_set_r_mail_1(template, client):
