@@ -439,6 +439,47 @@ def a_concurrent_write_lost_once(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     assert lost, "no lock-out write happened"
 
 
+@contextmanager
+def the_attempt_taken_back_meanwhile(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A right password's first write loses to a concurrent one that already took its attempt
+    back (the run of failures cleared meanwhile): the retry then finds nothing to change on the
+    user item and only checks its state, with a ConditionCheck of the users table (R-HARD-1)."""
+    from chalicelib.store.accounts import DynamoAccountStore
+    from chalicelib.store.models import UserModel
+
+    real = DynamoAccountStore.open_session
+    lost: list[bool] = []
+
+    def lose_once(self: DynamoAccountStore, session: Any, audit: Any, **kwargs: Any) -> bool:
+        if not lost:
+            lost.append(True)
+            UserModel(session.user_id).update(actions=[UserModel.failed_logins.set([])])
+            return False
+        return real(self, session, audit, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DynamoAccountStore, "open_session", lose_once)
+        yield
+    assert lost, "no log-in write happened"
+
+
+def taken_back_log_in(client: Any, journey: flows.Journey, monkeypatch: pytest.MonkeyPatch) -> None:
+    with the_attempt_taken_back_meanwhile(monkeypatch):
+        flows.log_in(client, journey, journey.password)
+
+
+def test_policy_allows_the_state_check_of_a_log_in_whose_attempt_was_taken_back_meanwhile(
+    template, client, aws_calls, monkeypatch
+):
+    """R-HARD-1, R-OPS-1: the rare retry that writes nothing to the user item still checks it."""
+    journey = flows.sign_up(client, 48)
+    aws_calls.clear()
+    taken_back_log_in(client, journey, monkeypatch)
+    assert ("dynamodb:ConditionCheckItem", os.environ["USERS_TABLE"]) in aws_calls
+    missing = _not_granted(template, aws_calls)
+    assert not missing, f"add to infra/resources.json's ApiHandlerRole: {sorted(missing)}"
+
+
 def test_policy_allows_every_aws_call_of_the_session_list_r_sec_1(template, client, aws_calls):
     """R-OPS-1 for the session list: the Query of the sessions' by-user index, and the
     transactions that end one session and all the others."""
@@ -466,6 +507,7 @@ def test_policy_grants_no_dynamodb_or_ses_action_the_api_never_uses(
     flows.session_list(client, flows.sign_up(client, 47))
     with a_concurrent_write_lost_once(monkeypatch):
         flows.guesses(client, "nadie.registrado")
+    taken_back_log_in(client, flows.sign_up(client, 49), monkeypatch)
     used = set(aws_calls)
     unused = granted(template) - used
     assert not unused, f"remove from infra/resources.json's ApiHandlerRole: {sorted(unused)}"
