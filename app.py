@@ -6,7 +6,10 @@ has the `dev` stage's defaults).
 
 from __future__ import annotations
 
-from chalice import Chalice, CORSConfig
+from typing import Any
+
+from chalice import Chalice, CORSConfig, Rate
+from chalice.app import CloudWatchEvent, SNSEvent
 
 from chalicelib import logs
 from chalicelib.config import get_settings
@@ -43,9 +46,22 @@ for blueprint in (catalogs.bp, registration.bp, sessions.bp, accounts.bp, recove
     app.register_blueprint(blueprint)
 app.register_blueprint(account_sessions.bp)
 app.register_blueprint(challenge.bp)
-# R-MAIL-1: SES's feedback, a function of its own in the same package.
-app.register_blueprint(delivery.bp)
 app.register_blueprint(second_factor.bp)
 app.register_blueprint(privacy.bp)
-# R-PRIV-4: the retention job, a scheduled function of its own in the same package.
-app.register_blueprint(retention.bp)
+
+
+# The functions of their own in the same package are declared on the app, not on a blueprint:
+# Lambda then loads them as `app.<name>`, so their cold start imports this module and its
+# logging set-up (R-OPS-3) as the API's does.
+
+
+@app.on_sns_message(topic=settings.ses_events_topic, name="ses_events")
+def ses_events(event: SNSEvent) -> None:
+    """R-MAIL-1, R-MAIL-2: SES's feedback, through the configuration set's topic."""
+    delivery.handle(event.message)
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="retention")
+def retention_job(event: CloudWatchEvent) -> dict[str, Any]:
+    """R-PRIV-4: the hourly retention run."""
+    return retention.run_job()

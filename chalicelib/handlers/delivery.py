@@ -1,6 +1,6 @@
 """SES's feedback (R-MAIL-1, R-MAIL-2): the configuration set's event destination publishes each
 Bounce, Complaint, Delivery, Reject and Rendering Failure to an SNS topic, which invokes this
-handler, packaged with the API in the same Chalice app.
+handler, packaged with the API in the same Chalice app (the function is declared in app.py).
 
 A failure to store a state raises, so that Lambda's asynchronous retries (and the handler-failure
 alarm) take over; a malformed notification is dropped by the parser, since no retry can fix it.
@@ -10,17 +10,11 @@ from __future__ import annotations
 
 import logging
 
-from chalice import Blueprint
-from chalice.app import SNSEvent
-
 from chalicelib import metrics
-from chalicelib.config import get_settings
 from chalicelib.domain import delivery
 from chalicelib.wiring import services
 
 log = logging.getLogger(__name__)
-
-bp = Blueprint(__name__)
 
 # R-MAIL-5: what each state change counts as.
 _METRIC = {
@@ -51,8 +45,3 @@ def handle(message: str) -> list[delivery.Feedback]:
         },
     )
     return changed
-
-
-@bp.on_sns_message(topic=get_settings().ses_events_topic, name="ses_events")
-def ses_events(event: SNSEvent) -> None:
-    handle(event.message)

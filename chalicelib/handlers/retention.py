@@ -1,6 +1,7 @@
 """The retention job (R-PRIV-4): every hour, the audit events and deactivated accounts whose
 period is over lose their personal data (chalicelib/domain/retention.py). A function of its own
-in the same package, with a role that may do only this (infra/resources.json).
+in the same package (declared in app.py), with a role that may do only this
+(infra/resources.json).
 
 A failure raises, so that the Lambda error alarm tells the operators; the next run goes on from
 the last day done.
@@ -10,17 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint, Rate
-from chalice.app import CloudWatchEvent
-
 from chalicelib.domain import retention
 from chalicelib.wiring import services
 
-bp = Blueprint(__name__)
 
-
-@bp.schedule(Rate(1, unit=Rate.HOURS), name="retention")
-def run_retention(event: CloudWatchEvent) -> dict[str, Any]:
+def run_job() -> dict[str, Any]:
+    """One run; what it did, as the invocation's result."""
     report = retention.run(services().retention())
     return {
         "events_stripped": report.events_stripped,

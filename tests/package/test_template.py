@@ -91,7 +91,8 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return resources(template, "AWS::Serverless::Function")
 
 
-# Each function and the role it runs under (R-OPS-1, R-MAIL-1): the API's, SES's feedback handler's.
+# Each function and the role it runs under (R-OPS-1, R-MAIL-1, R-PRIV-4): the API's, SES's
+# feedback handler's, the retention job's.
 ROLES = {"APIHandler": "ApiHandlerRole", "SesEvents": "SesEventsRole", "Retention": "RetentionRole"}
 LOG_GROUPS = {
     "APIHandler": "ApiHandlerLogGroup",
@@ -235,6 +236,13 @@ def test_functions_get_table_names_by_reference_not_as_strings(template):
         variables = function["Properties"]["Environment"]["Variables"]
         for variable in TABLE_VARIABLES:
             assert variables[variable] in [{"Ref": t} for t in tables], (name, variable)
+
+
+def test_every_function_starts_by_importing_the_app_and_so_its_logging_r_ops_3(template):
+    """A handler in another module would start without app.py's logging set-up: no JSON, no
+    redaction, and its INFO lines dropped by Lambda's default WARNING level."""
+    for name, function in functions(template).items():
+        assert function["Properties"]["Handler"].startswith("app."), name
 
 
 def test_functions_run_python_3_13_under_the_declared_role_and_log_group(template):
