@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, ViewportSize, expect
 
 from tests.helpers import cedula, registration_body, solved_at
 
@@ -115,6 +115,16 @@ def register_by_api(stack: Stack, who: Person) -> None:
     assert answer.status == 201, answer.body
 
 
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Presses Tab until `selector` has the focus (keyboard only, R-UX-6)."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
 def wait_for_proof_of_work(page: Page, timeout: float = 30_000) -> None:
     """Until the page's widget holds a solution (R-ABUSE-1): the form's code request and
     registration then go at once instead of waiting for it."""
@@ -131,6 +141,20 @@ def token_of(page: Page) -> str:
     token = page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')")
     assert token, "no session token in sessionStorage"
     return str(token)
+
+
+UNAVAILABLE = "El servicio no está disponible en este momento. Inténtelo en unos minutos."
+
+
+def answer_unavailable(route: Route) -> None:
+    """A `page.route` handler: the service's own 503 (R-UX-5: not a network failure), readable
+    by the page across origins."""
+    route.fulfill(
+        status=503,
+        content_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*"},
+        body=json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE}}),
+    )
 
 
 # --- Console -------------------------------------------------------------------------------------

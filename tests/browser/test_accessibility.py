@@ -56,6 +56,15 @@ def submit_empty(page: Page, button: str) -> None:
     expect(page.locator("[aria-invalid='true']").first).to_be_visible()
 
 
+def save_my_data(page: Page, stack: Stack, who: Person) -> None:
+    """«Descargar mis datos» with the password: the file saved, the result shown (R-PRIV-3)."""
+    open_page(page, stack, "mis-datos.html")
+    page.fill("#password", who.password)
+    with page.expect_download():
+        page.get_by_test_id("export").click()
+    expect(page.get_by_test_id("export-file")).to_be_visible()
+
+
 def register_through_the_form(page: Page, stack: Stack, who: Person) -> None:
     fill_registration(page, who)
     page.get_by_test_id("check-email").click()
@@ -113,7 +122,8 @@ def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
     browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
 ) -> None:
     """R-UX-6: menu, modify (errors, the «¿Está seguro…?» dialog, the success dialog), the
-    account's security page, baja (errors, the account closed)."""
+    account's security page, «Descargar mis datos» (errors, the file saved), baja (errors, the
+    account closed)."""
     who = person(f"axm{viewport['width']}", 3_200_000 + viewport["width"])
     register_by_api(stack, who)
     with sized_page(browser, viewport, mobile=mobile) as page:
@@ -148,6 +158,13 @@ def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
         open_page(page, stack, "seguridad.html")
         expect(page.get_by_test_id("session-list")).to_be_visible()
         assert_accessible(page, "seguridad.html")
+
+        open_page(page, stack, "mis-datos.html")
+        assert_accessible(page, "mis-datos.html")
+        submit_empty(page, "export")
+        assert_accessible(page, "mis-datos.html with its errors")
+        save_my_data(page, stack, who)
+        assert_accessible(page, "mis-datos.html with the file saved")
 
         open_page(page, stack, "baja.html")
         assert_accessible(page, "baja.html")
@@ -242,6 +259,13 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
         open_page(page, stack, "seguridad.html")
         expect(page.get_by_test_id("session-list")).to_be_visible()
         fits(page, "seguridad.html")
+        open_page(page, stack, "mis-datos.html")
+        submit_empty(page, "export")
+        fits(page, "mis-datos.html with its errors")
+        save_my_data(page, stack, who)
+        fits(page, "mis-datos.html with the file saved")
+        page.evaluate(TEXT_SPACING)
+        fits(page, "mis-datos.html with the file saved and WCAG text spacing")
         open_page(page, stack, "baja.html")
         submit_empty(page, "deactivate")
         fits(page, "baja.html with its errors")
@@ -292,7 +316,8 @@ def test_the_inputs_of_a_two_column_row_line_up_on_desktop(browser: Browser, sta
 def test_targets_are_24px_the_mailbox_is_no_tab_stop_and_the_status_uses_the_page_font(
     browser: Browser, stack: Stack
 ) -> None:
-    """WCAG 2.5.8: breadcrumb links, checkboxes and radios at least 24 × 24 px. The read-only
+    """WCAG 2.5.8: breadcrumb links, checkboxes, radios and the controls of «Descargar mis
+    datos» at least 24 × 24 px. The read-only
     SENAE mailbox (derived from the ID) is skipped by Tab; the registration's "Estado" is text,
     in the page's font; on a phone, errors shown, the disabled Ciudad shows all its placeholder."""
     who = person("blanco", 3_402_000)
@@ -334,4 +359,13 @@ def test_targets_are_24px_the_mailbox_is_no_tab_stop_and_the_status_uses_the_pag
         assert page.locator("#senae_email").evaluate("el => el.tabIndex") < 0
         for selector in (".breadcrumb a", "input[type=checkbox]", "input[type=radio]"):
             for box in [el.bounding_box() for el in page.locator(selector).all()]:
+                assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)
+        # «Descargar mis datos» (R-PRIV-3): every control and every link that is not inside a
+        # sentence.
+        save_my_data(page, stack, who)
+        selectors = (".breadcrumb a", "#export-form input", "#export-form .form-actions > *")
+        for selector in (*selectors, "[data-testid=export-file]"):
+            boxes = [el.bounding_box() for el in page.locator(selector).all()]
+            assert boxes, selector
+            for box in boxes:
                 assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)

@@ -17,6 +17,7 @@ PAGES = (
     "modificar.html",
     "baja.html",
     "seguridad.html",
+    "mis-datos.html",
     "privacidad.html",
 )
 
