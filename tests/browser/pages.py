@@ -115,6 +115,28 @@ def register_by_api(stack: Stack, who: Person) -> None:
     assert answer.status == 201, answer.body
 
 
+def set_acknowledged_notice(stack: Stack, user_id: str, version: str) -> None:
+    """Writes the privacy notice version an account acknowledged straight into the stack's users
+    table (R-PRIV-2): an account from before the current notice, which no route can make."""
+    import boto3
+
+    stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    dynamodb.update_item(
+        TableName=stage["environment_variables"]["USERS_TABLE"],
+        Key={"user_id": {"S": user_id}},
+        UpdateExpression="SET privacy_notice_version = :v",
+        ConditionExpression="attribute_exists(user_id)",
+        ExpressionAttributeValues={":v": {"S": version}},
+    )
+
+
 def tab_to(page: Page, selector: str, limit: int = 40) -> None:
     """Presses Tab until `selector` has the focus (keyboard only, R-UX-6)."""
     target = page.locator(selector)

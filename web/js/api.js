@@ -85,9 +85,10 @@ function errorFromResponse(status, data, retryAfter) {
  * ApiError otherwise.
  * @param {string} method
  * @param {string} path  starting with /v1/
- * @param {{body?: object, auth?: boolean}} [options]
+ * @param {{body?: object, auth?: boolean, fresh?: boolean}} [options]  fresh: not from the
+ *   browser's cache (a cacheable answer that may have changed meanwhile)
  */
-async function exchange(method, path, { body, auth = false } = {}) {
+async function exchange(method, path, { body, auth = false, fresh = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) {
@@ -112,6 +113,7 @@ async function exchange(method, path, { body, auth = false } = {}) {
       signal: controller.signal,
       credentials: "omit",
       mode: "cors",
+      cache: fresh ? "no-cache" : "default",
     });
   } catch (cause) {
     const timedOut = controller.signal.aborted;
@@ -200,7 +202,7 @@ export const registration = {
 
 // --- The privacy notice (R-PRIV-1, R-PRIV-2) -------------------------------------------------
 export const privacy = {
-  notice: () => request("GET", "/v1/privacy-notice"),
+  notice: ({ fresh = false } = {}) => request("GET", "/v1/privacy-notice", { fresh }),
   acknowledge: (version) => post("/v1/account/privacy-notice-acknowledgement", { version }, true),
   // «Descargar mis datos» (R-PRIV-3): the whole answer, for its Content-Disposition file name.
   exportData: (password) => exchange("POST", "/v1/account/data-export", { body: { password }, auth: true }),
