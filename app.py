@@ -38,7 +38,9 @@ app.register_middleware(http.security_headers, "http")
 app.api.cors = CORSConfig(
     allow_origin=settings.cors_origin,
     allow_headers=["Authorization", "Content-Type"],
-    expose_headers=["Retry-After"],
+    # Content-Disposition: the web page on its own origin names the data export's file as the
+    # API does (R-PRIV-3).
+    expose_headers=["Retry-After", "Content-Disposition"],
     max_age=600,
 )
 

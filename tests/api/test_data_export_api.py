@@ -108,3 +108,17 @@ def test_trail_is_read_by_query_never_scan(client: Any) -> None:
         assert export(client, token).status == 200
     assert not any(call.endswith(":Scan") for call in calls)
     assert "dynamodb:Query" in calls
+
+
+def test_the_file_name_is_readable_by_the_web_page_on_its_own_origin_r_priv_3(
+    client: Any,
+) -> None:
+    """The web form is served from another origin: CORS must expose Content-Disposition for
+    «Descargar mis datos» to save the file under the API's name."""
+    token = signed_in(client)
+    answer = export(client, token)
+    assert answer.status == 200
+    exposed = [
+        h.strip().lower() for h in answer.headers["Access-Control-Expose-Headers"].split(",")
+    ]
+    assert "content-disposition" in exposed and "retry-after" in exposed

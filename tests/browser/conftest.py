@@ -62,6 +62,8 @@ def _free_port() -> int:
 class Stack:
     web: str
     api: str
+    # moto's endpoint (DynamoDB, SES): to set up a state no page or route can reach.
+    moto: str
 
     def mails(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.web}/outbox.json", timeout=5) as r:
@@ -96,7 +98,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    result = Stack(f"http://127.0.0.1:{ports['WEB_PORT']}", f"http://127.0.0.1:{ports['API_PORT']}")
+    result = Stack(
+        f"http://127.0.0.1:{ports['WEB_PORT']}",
+        f"http://127.0.0.1:{ports['API_PORT']}",
+        f"http://127.0.0.1:{ports['MOTO_PORT']}",
+    )
     deadline = time.monotonic() + 90
     while True:
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Route, ViewportSize, expect
 
 from tests.helpers import cedula, registration_body, solved_at
 
@@ -115,6 +115,38 @@ def register_by_api(stack: Stack, who: Person) -> None:
     assert answer.status == 201, answer.body
 
 
+def set_acknowledged_notice(stack: Stack, user_id: str, version: str) -> None:
+    """Writes the privacy notice version an account acknowledged straight into the stack's users
+    table (R-PRIV-2): an account from before the current notice, which no route can make."""
+    import boto3
+
+    stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
+    dynamodb = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.moto,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    dynamodb.update_item(
+        TableName=stage["environment_variables"]["USERS_TABLE"],
+        Key={"user_id": {"S": user_id}},
+        UpdateExpression="SET privacy_notice_version = :v",
+        ConditionExpression="attribute_exists(user_id)",
+        ExpressionAttributeValues={":v": {"S": version}},
+    )
+
+
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Presses Tab until `selector` has the focus (keyboard only, R-UX-6)."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
 def wait_for_proof_of_work(page: Page, timeout: float = 30_000) -> None:
     """Until the page's widget holds a solution (R-ABUSE-1): the form's code request and
     registration then go at once instead of waiting for it."""
@@ -131,6 +163,20 @@ def token_of(page: Page) -> str:
     token = page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')")
     assert token, "no session token in sessionStorage"
     return str(token)
+
+
+UNAVAILABLE = "El servicio no está disponible en este momento. Inténtelo en unos minutos."
+
+
+def answer_unavailable(route: Route) -> None:
+    """A `page.route` handler: the service's own 503 (R-UX-5: not a network failure), readable
+    by the page across origins."""
+    route.fulfill(
+        status=503,
+        content_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*"},
+        body=json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE}}),
+    )
 
 
 # --- Console -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.browser.pages import (
     overflow,
     person,
     register_by_api,
+    set_acknowledged_notice,
 )
 
 DESKTOP: ViewportSize = {"width": 1366, "height": 768}
@@ -54,6 +55,22 @@ def submit_empty(page: Page, button: str) -> None:
     """Presses the form's button with nothing typed: the errors show."""
     page.get_by_test_id(button).click()
     expect(page.locator("[aria-invalid='true']").first).to_be_visible()
+
+
+def show_the_new_notice_banner(page: Page, stack: Stack, who: Person) -> None:
+    """The menu of an account that acknowledged an older privacy notice (R-PRIV-2)."""
+    set_acknowledged_notice(stack, who.user_id, "2025-06-01")
+    open_page(page, stack, "menu.html")
+    expect(page.get_by_test_id("privacy-banner")).to_be_visible()
+
+
+def save_my_data(page: Page, stack: Stack, who: Person) -> None:
+    """«Descargar mis datos» with the password: the file saved, the result shown (R-PRIV-3)."""
+    open_page(page, stack, "mis-datos.html")
+    page.fill("#password", who.password)
+    with page.expect_download():
+        page.get_by_test_id("export").click()
+    expect(page.get_by_test_id("export-file")).to_be_visible()
 
 
 def register_through_the_form(page: Page, stack: Stack, who: Person) -> None:
@@ -112,14 +129,22 @@ def test_every_public_page_and_state_has_no_axe_violation(
 def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
     browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
 ) -> None:
-    """R-UX-6: menu, modify (errors, the «¿Está seguro…?» dialog, the success dialog), the
-    account's security page, baja (errors, the account closed)."""
+    """R-UX-6: menu (also with the new privacy notice's banner and its acknowledgement), modify
+    (errors, the «¿Está seguro…?» dialog, the success dialog), the account's security page,
+    «Descargar mis datos» (errors, the file saved), baja (errors, the account closed)."""
     who = person(f"axm{viewport['width']}", 3_200_000 + viewport["width"])
     register_by_api(stack, who)
     with sized_page(browser, viewport, mobile=mobile) as page:
         console = Console(page)
         log_in(page, stack, who.user_id, who.password)
         assert_accessible(page, "the menu")
+        show_the_new_notice_banner(page, stack, who)
+        assert_accessible(page, "the menu with the new privacy notice's banner")
+        page.get_by_test_id("privacy-acknowledge").click()
+        # R-UX-5: the confirmation in sight, the focus on the menu's heading below it.
+        expect(page.get_by_test_id("privacy-acknowledged")).to_be_in_viewport()
+        expect(page.locator("#menu-title")).to_be_focused()
+        assert_accessible(page, "the menu with the acknowledgement's confirmation")
 
         open_page(page, stack, "modificar.html")
         expect(page.get_by_test_id("modify-form")).to_be_visible()
@@ -148,6 +173,13 @@ def test_every_page_after_log_in_and_its_states_has_no_axe_violation(
         open_page(page, stack, "seguridad.html")
         expect(page.get_by_test_id("session-list")).to_be_visible()
         assert_accessible(page, "seguridad.html")
+
+        open_page(page, stack, "mis-datos.html")
+        assert_accessible(page, "mis-datos.html")
+        submit_empty(page, "export")
+        assert_accessible(page, "mis-datos.html with its errors")
+        save_my_data(page, stack, who)
+        assert_accessible(page, "mis-datos.html with the file saved")
 
         open_page(page, stack, "baja.html")
         assert_accessible(page, "baja.html")
@@ -228,6 +260,10 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
 
         log_in(page, stack, who.user_id, who.password)
         fits(page, "menu.html")
+        show_the_new_notice_banner(page, stack, who)
+        fits(page, "menu.html with the new privacy notice's banner")
+        page.evaluate(TEXT_SPACING)
+        fits(page, "menu.html with the banner and WCAG text spacing")
         open_page(page, stack, "modificar.html")
         expect(page.get_by_test_id("modify-form")).to_be_visible()
         page.fill("#name", "")
@@ -242,6 +278,13 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
         open_page(page, stack, "seguridad.html")
         expect(page.get_by_test_id("session-list")).to_be_visible()
         fits(page, "seguridad.html")
+        open_page(page, stack, "mis-datos.html")
+        submit_empty(page, "export")
+        fits(page, "mis-datos.html with its errors")
+        save_my_data(page, stack, who)
+        fits(page, "mis-datos.html with the file saved")
+        page.evaluate(TEXT_SPACING)
+        fits(page, "mis-datos.html with the file saved and WCAG text spacing")
         open_page(page, stack, "baja.html")
         submit_empty(page, "deactivate")
         fits(page, "baja.html with its errors")
@@ -292,7 +335,8 @@ def test_the_inputs_of_a_two_column_row_line_up_on_desktop(browser: Browser, sta
 def test_targets_are_24px_the_mailbox_is_no_tab_stop_and_the_status_uses_the_page_font(
     browser: Browser, stack: Stack
 ) -> None:
-    """WCAG 2.5.8: breadcrumb links, checkboxes and radios at least 24 × 24 px. The read-only
+    """WCAG 2.5.8: breadcrumb links, checkboxes, radios, the controls of «Descargar mis datos»
+    and of the new notice's banner at least 24 × 24 px. The read-only
     SENAE mailbox (derived from the ID) is skipped by Tab; the registration's "Estado" is text,
     in the page's font; on a phone, errors shown, the disabled Ciudad shows all its placeholder."""
     who = person("blanco", 3_402_000)
@@ -335,3 +379,17 @@ def test_targets_are_24px_the_mailbox_is_no_tab_stop_and_the_status_uses_the_pag
         for selector in (".breadcrumb a", "input[type=checkbox]", "input[type=radio]"):
             for box in [el.bounding_box() for el in page.locator(selector).all()]:
                 assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)
+        # «Descargar mis datos» and the new notice's banner (R-PRIV-2, R-PRIV-3): every control
+        # and every link that is not inside a sentence.
+        save_my_data(page, stack, who)
+        selectors = (".breadcrumb a", "#export-form input", "#export-form .form-actions > *")
+        for selector in (*selectors, "[data-testid=export-file]"):
+            boxes = [el.bounding_box() for el in page.locator(selector).all()]
+            assert boxes, selector
+            for box in boxes:
+                assert box and box["height"] >= 24 and box["width"] >= 24, (selector, box)
+        show_the_new_notice_banner(page, stack, who)
+        boxes = [el.bounding_box() for el in page.locator(".notice-banner .form-actions > *").all()]
+        assert len(boxes) == 2, boxes
+        for box in boxes:
+            assert box and box["height"] >= 24 and box["width"] >= 24, ("banner", box)

@@ -80,13 +80,15 @@ function errorFromResponse(status, data, retryAfter) {
 }
 
 /**
- * Calls the API. Resolves with the parsed JSON body (null for 204/empty) on 2xx; rejects with an
+ * Calls the API. Resolves on 2xx with `{data, text, headers}`: the parsed JSON body (null for
+ * 204/empty), its text as sent and the answer's headers (those CORS exposes); rejects with an
  * ApiError otherwise.
  * @param {string} method
  * @param {string} path  starting with /v1/
- * @param {{body?: object, auth?: boolean}} [options]
+ * @param {{body?: object, auth?: boolean, fresh?: boolean}} [options]  fresh: not from the
+ *   browser's cache (a cacheable answer that may have changed meanwhile)
  */
-export async function request(method, path, { body, auth = false } = {}) {
+async function exchange(method, path, { body, auth = false, fresh = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (auth) {
@@ -111,6 +113,7 @@ export async function request(method, path, { body, auth = false } = {}) {
       signal: controller.signal,
       credentials: "omit",
       mode: "cors",
+      cache: fresh ? "no-cache" : "default",
     });
   } catch (cause) {
     const timedOut = controller.signal.aborted;
@@ -143,7 +146,7 @@ export async function request(method, path, { body, auth = false } = {}) {
     if (data === undefined) {
       throw new ApiError({ status: response.status, code: "BAD_RESPONSE", message: SERVER_ERROR_MESSAGE });
     }
-    return data;
+    return { data, text, headers: response.headers };
   }
 
   const err = errorFromResponse(response.status, data, parseRetryAfter(response.headers.get("Retry-After")));
@@ -152,6 +155,11 @@ export async function request(method, path, { body, auth = false } = {}) {
     expireSession();
   }
   throw err;
+}
+
+/** Calls the API; resolves with the parsed JSON body (null for 204/empty), as `exchange`. */
+export async function request(method, path, options) {
+  return (await exchange(method, path, options)).data;
 }
 
 const post = (path, body, auth = false) => request("POST", path, { body, auth });
@@ -194,8 +202,10 @@ export const registration = {
 
 // --- The privacy notice (R-PRIV-1, R-PRIV-2) -------------------------------------------------
 export const privacy = {
-  notice: () => request("GET", "/v1/privacy-notice"),
+  notice: ({ fresh = false } = {}) => request("GET", "/v1/privacy-notice", { fresh }),
   acknowledge: (version) => post("/v1/account/privacy-notice-acknowledgement", { version }, true),
+  // «Descargar mis datos» (R-PRIV-3): the whole answer, for its Content-Disposition file name.
+  exportData: (password) => exchange("POST", "/v1/account/data-export", { body: { password }, auth: true }),
 };
 
 // --- Sessions ---------------------------------------------------------------------------------
