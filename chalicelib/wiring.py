@@ -217,7 +217,7 @@ class Services:
             gate=self.password_gate(),
             web_base_url=s.web_base_url,
             undo_ttl_seconds=s.email_undo_ttl_seconds,
-            mail_cap=self.mail_cap(),
+            notices=self.notices(),
         )
 
     def mail_cap(self) -> MailCap:
@@ -229,7 +229,9 @@ class Services:
 
     def notices(self) -> Notices:
         """Security notices, with links to the web form at WEB_BASE_URL."""
-        return Notices(self.mailer(), self.settings.web_base_url, self.mail_cap())
+        return Notices(
+            self.mailer(), self.settings.web_base_url, self.mail_cap(), delivery=self.delivery()
+        )
 
     def recovery(self) -> RecoveryDeps:
         from chalicelib.store.recovery import DynamoRecoveryStore

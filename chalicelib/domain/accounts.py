@@ -20,7 +20,7 @@ from chalicelib.domain.clock import HOUR, iso
 from chalicelib.domain.fields import email_key
 from chalicelib.domain.forms import Problems
 from chalicelib.domain.lockout import PasswordGate
-from chalicelib.domain.notices import MailCap, Notices
+from chalicelib.domain.notices import Notices
 from chalicelib.domain.records import (
     CONTACT_FIELDS,
     PROFILE_FIELDS,
@@ -78,15 +78,11 @@ class AccountDeps:
     claims: ClaimStore
     codes: CodeService
     gate: PasswordGate
-    # The security notices' links: WEB_BASE_URL and the undo link's lifetime
+    # The security notices, with their links to WEB_BASE_URL; the undo link's lifetime
     # (EMAIL_UNDO_TTL_SECONDS, R-HARD-9).
+    notices: Notices
     web_base_url: str = ""
     undo_ttl_seconds: int = 72 * HOUR
-    mail_cap: MailCap | None = None
-
-    @property
-    def notices(self) -> Notices:
-        return Notices(self.codes.mailer, self.web_base_url, self.mail_cap)
 
 
 def profile(user: User, now: float) -> dict[str, Any]:

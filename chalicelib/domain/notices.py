@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from chalicelib.domain import errors, messages, tokens
 from chalicelib.domain.clock import DAY, Clock, ecuador_time, minutes_up
+from chalicelib.domain.delivery import DeliveryStore, deliverable
 from chalicelib.domain.records import Origin, User
 from chalicelib.domain.throttles import RateCounter
 
@@ -61,6 +62,8 @@ class Notices:
     web_base_url: str
     # None: no cap (unit tests).
     cap: MailCap | None = None
+    # The delivery state of addresses other than the account's own (R-MAIL-3); None: not read.
+    delivery: DeliveryStore | None = None
 
     def recover_link(self, user_id: str) -> str:
         return f"{self.web_base_url}/recuperar.html?id={quote(user_id)}"
@@ -90,6 +93,23 @@ class Notices:
             )
             return
         self.send(user.email, mail, user.user_id)
+
+    def to_address(self, address: str, mail: messages.Mail, user_id: str, when: float) -> None:
+        """A notice to an address the account no longer (or not yet) holds, unless SES's
+        feedback made it undeliverable (R-MAIL-3): one read of its delivery state. If that read
+        fails the notice goes anyway: a security notice matters more than one bounce."""
+        if self.delivery is not None:
+            try:
+                state = self.delivery.get(address)
+            except errors.ServiceUnavailable:
+                state = None
+            if not deliverable(state, when):
+                log.info(
+                    "security notice not sent: address undeliverable",
+                    extra={"user_id": user_id, "subject": mail[0]},
+                )
+                return
+        self.send(address, mail, user_id)
 
     def password_changed(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.password_changed(
@@ -136,7 +156,7 @@ class Notices:
         mail = messages.email_restored(
             user.user_id, stamp, origin.source_ip, recover_link=self.recover_link(user.user_id)
         )
-        self.send(restored, mail, user.user_id)
+        self.to_address(restored, mail, user.user_id, when)
         if user.email.lower() != restored.lower():
             mail = messages.email_change_undone(user.user_id, restored, stamp, origin.source_ip)
             self.to_owner(user, mail, when)
@@ -147,7 +167,7 @@ class Notices:
         """R-HARD-9: to each address whose undo link the owner's confirmation voided."""
         mail = messages.email_change_confirmed(user.user_id, ecuador_time(when), origin.source_ip)
         for address in addresses:
-            self.send(address, mail, user.user_id)
+            self.to_address(address, mail, user.user_id, when)
 
     def deactivated(self, user: User, when: float, origin: Origin) -> None:
         mail = messages.deactivated(user.user_id, ecuador_time(when), origin.source_ip)

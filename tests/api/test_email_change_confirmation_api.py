@@ -21,6 +21,7 @@ from tests.helpers import (
     audit_events,
     aws_calls,
     bearer,
+    bounce_of,
     call,
     last_code,
     mails_to,
@@ -129,6 +130,17 @@ def test_the_confirmation_tells_the_old_address_its_link_no_longer_works_r_hard_
     assert "confirmó" in notice.subject
     assert "127.0.0.1" in notice.body and "Servicio Nacional de Aduana" in notice.body
     assert not UNDO_LINK.search(notice.body)
+
+
+def test_the_confirmation_notice_skips_an_old_address_that_bounced_r_mail_3(
+    client: Any, clock: Any, owner: Owner
+) -> None:
+    """R-MAIL-3: an address SES reported undeliverable gets no mail, the account's own or not."""
+    change_email(client, clock, owner, "nueva@example.net")
+    bounce_of(client, OWNER_EMAIL, clock())
+    before = len(mails_to(OWNER_EMAIL))
+    assert confirm(client, owner, owner.journey.password).status == 200
+    assert len(mails_to(OWNER_EMAIL)) == before
 
 
 @pytest.mark.parametrize("changes", [0, 1, 2])
