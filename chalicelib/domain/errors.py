@@ -165,6 +165,9 @@ class Unauthorized(ApiError):
 class AccountLocked(ApiError):
     code, status = "ACCOUNT_LOCKED", 423
     default_message = "La cuenta está bloqueada temporalmente por intentos fallidos."
+    # True on the one answer whose failure started the lock (R-HARD-1), which the operators'
+    # LockOuts metric counts (R-MAIL-5); the answers refused while it lasts are not lock-outs.
+    started = False
 
 
 class AccountDeactivated(ApiError):

@@ -95,16 +95,18 @@ class Attempt:
     state: LoginState
 
 
-def locked_error(seconds: int) -> errors.AccountLocked:
+def locked_error(seconds: int, *, started: bool = False) -> errors.AccountLocked:
     seconds = max(1, seconds)
     minutes = minutes_up(seconds)
     unit = "minuto" if minutes == 1 else "minutos"
-    return errors.AccountLocked(
+    error = errors.AccountLocked(
         "La cuenta está bloqueada temporalmente por varios intentos fallidos de contraseña. "
         f"Intente nuevamente en {minutes} {unit}. Si no recuerda su contraseña, puede crear una "
         "nueva ahora con «¿Olvidó su contraseña?».",
         retry_after=seconds,
     )
+    error.started = started
+    return error
 
 
 def invalid_credentials(state: LoginState, now: int, policy: LockoutPolicy) -> errors.ApiError:
@@ -285,7 +287,7 @@ class PasswordGate:
                         lock_seconds=after.locked_until - now,
                     )
                 if locks:
-                    return locked_error(after.locked_until - now)
+                    return locked_error(after.locked_until - now, started=True)
                 return invalid_credentials(after, now, self.policy)
             # A concurrent attempt wrote first: judge this one on what it wrote.
             _, state = self.accounts.load_for_login(user_id)

@@ -23,6 +23,12 @@ _METRIC = {
     ("Complaint", "undeliverable"): metrics.COMPLAINTS,
     ("Delivery", "delivered"): "DeliveriesAfterTransientBounce",
 }
+# Told about a mail, not an address: counted, never a state.
+_MAIL_METRIC = {
+    "Reject": metrics.REJECTED,
+    "Rendering Failure": metrics.RENDERING_FAILURES,
+    "RenderingFailure": metrics.RENDERING_FAILURES,
+}
 
 
 def handle(message: str) -> list[delivery.Feedback]:
@@ -36,6 +42,8 @@ def handle(message: str) -> list[delivery.Feedback]:
     )
     for feedback in changed:
         metrics.count(_METRIC[(feedback.kind, feedback.effect)])
+    if notification.kind in _MAIL_METRIC:
+        metrics.count(_MAIL_METRIC[notification.kind])
     log.info(
         "ses notification applied",
         extra={

@@ -47,12 +47,14 @@ def error_response(error: errors.ApiError) -> Response:
 REFUSAL_METRICS = {
     "EMAIL_UNDELIVERABLE": metrics.UNDELIVERABLE_REFUSED,
     "TOO_MANY_REQUESTS": metrics.THROTTLED,
-    "ACCOUNT_LOCKED": metrics.LOCK_OUTS,
 }
 
 
 def _count_refusal(error: errors.ApiError) -> None:
     name = REFUSAL_METRICS.get(error.code)
+    if isinstance(error, errors.AccountLocked) and error.started:
+        # A lock-out is the answer that started a lock, not every answer refused during it.
+        name = metrics.LOCK_OUTS
     if name is not None:
         metrics.count(name)
 

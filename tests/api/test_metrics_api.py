@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import FakeClock, aws_calls, bounce_of, register, request_code
+from tests.helpers import (
+    USER,
+    WRONG,
+    FakeClock,
+    aws_calls,
+    bounce_of,
+    log_in,
+    notify,
+    register,
+    request_code,
+)
 
 
 def emitted(out: str) -> list[tuple[str, Any, dict[str, Any]]]:
@@ -83,3 +93,30 @@ def test_counts_of_concurrent_requests_neither_break_nor_swallow_each_other(
         list(pool.map(burst, range(8)))
     found = emitted(capsys.readouterr().out)
     assert sum(value[0] for _, value, _ in found) == 8 * 200
+
+
+def test_a_lock_out_is_counted_once_not_at_every_refusal_it_causes(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-MAIL-5: LockOuts counts locks started; the 423s refused while a lock lasts are not new
+    lock-outs (a burst against one locked account would otherwise look like an attack on many)."""
+    assert register(client).status == 201
+    for _ in range(5):
+        log_in(client, USER, WRONG)
+    for _ in range(3):
+        assert log_in(client, USER, WRONG).status == 423
+    assert names(capsys.readouterr().out).count("LockOuts") == 1
+
+
+def test_a_rejected_mail_is_counted_and_changes_no_address(
+    client: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-MAIL-5: SES's Reject tells about one mail, not an address: a metric, never a state."""
+    reject = {
+        "eventType": "Reject",
+        "mail": {"messageId": "rej-1", "destination": ["libre@example.org"]},
+        "reject": {"reason": "Bad content"},
+    }
+    notify(client, json.dumps(reject))
+    assert names(capsys.readouterr().out) == ["MailsRejected"]
+    assert request_code(client, "libre@example.org").status == 202
