@@ -626,3 +626,29 @@ def totp_challenge(client: Any, user_id: str = USER, password: str = PASSWORD) -
 
 def code_step(client: Any, challenge: str, code: str, **headers: str) -> Answer:
     return post(client, TOTP_LOG_IN, {"totp_challenge": challenge, "code": code}, **headers)
+
+
+# --- the data export (R-PRIV-3): whoever makes it, the API or the help desk ---------------------
+
+EXPORTED_SESSION_FIELDS = {"created_at", "last_seen_at", "source_ip", "device", "current"}
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in [str(key), *_strings(value)]]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [str(node)]
+
+
+def assert_export_holds_no_secret(document: dict[str, Any], secrets: list[str]) -> None:
+    """No password hash, token, code or key, and none of `secrets`, anywhere in an export."""
+    text = json.dumps(document, ensure_ascii=False)
+    for secret in secrets:
+        assert secret not in text
+    for value in _strings(document):
+        assert not value.startswith("$argon2"), value
+        assert "token" not in value.lower() or value == "token", value
+    for session in document["sessions"]:
+        assert set(session) == EXPORTED_SESSION_FIELDS
+    assert "password_hash" not in text and "totp_secret" not in text
