@@ -13,8 +13,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -162,20 +162,64 @@ def iam_checks(service: str, operation: str, params: dict[str, Any]) -> list[tup
     return [(f"{service}:{operation}", "")]
 
 
+def item_keys(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(IAM action, table name, partition key) of each item a DynamoDB call names by its key:
+    what a `dynamodb:LeadingKeys` condition is checked against (a Query's key is left out)."""
+    if service != "dynamodb":
+        return []
+    from chalicelib.store.models import ALL_MODELS
+
+    partition = {model.Meta.table_name: str(model._hash_keyname) for model in ALL_MODELS}
+
+    def key(table: str, item: dict[str, Any]) -> str:
+        (value,) = item[partition[table]].values()
+        return str(value)
+
+    if operation == "TransactWriteItems":
+        return [
+            (
+                f"dynamodb:{TRANSACT_ITEM_ACTIONS[kind]}",
+                i["TableName"],
+                key(i["TableName"], i.get("Key") or i["Item"]),
+            )
+            for entry in params["TransactItems"]
+            for kind, i in entry.items()
+        ]
+    if operation == "BatchGetItem":
+        return [
+            ("dynamodb:BatchGetItem", table, key(table, k))
+            for table, request in params["RequestItems"].items()
+            for k in request["Keys"]
+        ]
+    if operation in {"GetItem", "UpdateItem", "DeleteItem", "PutItem"}:
+        table = params["TableName"]
+        return [(f"dynamodb:{operation}", table, key(table, params.get("Key") or params["Item"]))]
+    return []
+
+
 @contextmanager
-def recorded_checks() -> Iterator[list[tuple[str, str]]]:
-    """Every IAM check the AWS calls made inside the block would meet."""
+def _recorded(translate: Callable[[str, str, dict[str, Any]], list[Any]]) -> Iterator[list[Any]]:
     import botocore.client
 
-    seen: list[tuple[str, str]] = []
+    seen: list[Any] = []
     original = botocore.client.BaseClient._make_api_call
 
     def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        seen.extend(iam_checks(self.meta.service_model.service_name, operation, params))
+        seen.extend(translate(self.meta.service_model.service_name, operation, params))
         return original(self, operation, params)
 
     with patch.object(botocore.client.BaseClient, "_make_api_call", recording):
         yield seen
+
+
+def recorded_checks() -> AbstractContextManager[list[tuple[str, str]]]:
+    """Every IAM check the AWS calls made inside the block would meet."""
+    return _recorded(iam_checks)
+
+
+def recorded_item_keys() -> AbstractContextManager[list[tuple[str, str, str]]]:
+    """Every item the DynamoDB calls made inside the block name by key (`item_keys`)."""
+    return _recorded(item_keys)
 
 
 # --- what a policy grants ----------------------------------------------------------------------
