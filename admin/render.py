@@ -32,6 +32,8 @@ LABELS = {
     "ticket": "Solicitud",
     "operator": "Operador",
     "document": "Documento",
+    "email_deliverable": "Recibe correos",
+    "totp_enabled": "Segundo factor",
 }
 AUDIT_COLUMNS = (
     ("at", "Fecha (UTC)"),

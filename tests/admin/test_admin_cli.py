@@ -101,6 +101,8 @@ def test_show_gives_profile_lock_state_and_recent_audit_but_no_secret_r_adm_1(cl
     assert "password_hash" not in json.dumps(shown) and "argon2" not in json.dumps(shown)
     status, out, _ = admin(capsys, "show", USER)
     assert status == 0 and "BLOQUEADA hasta" in out and "ACCOUNT_LOCKED" in out
+    # Every row is labelled in Spanish for the clerk (R-ADM-1), the profile's flags included.
+    assert "Segundo factor" in out and "Recibe correos" in out and "totp_enabled" not in out
 
 
 def test_show_lists_only_the_latest_20_events_and_audit_all_of_them_r_adm_1(client, clock, capsys):
