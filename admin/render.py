@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -139,4 +140,4 @@ def exported(result: dict[str, Any]) -> str:
         (LABELS["email"], f"{mail['address']} ({receives})"),
         (LABELS["ticket"], result["ticket"]),
     ]
-    return f"Datos exportados (art. 13 LOPDP).\n{pairs(rows)}\n\n{HAND_OVER}"
+    return f"Datos exportados (art. 13 LOPDP).\n{pairs(rows)}\n\n{textwrap.fill(HAND_OVER, 100)}"
