@@ -652,3 +652,20 @@ def assert_export_holds_no_secret(document: dict[str, Any], secrets: list[str]) 
     for session in document["sessions"]:
         assert set(session) == EXPORTED_SESSION_FIELDS
     assert "password_hash" not in text and "totp_secret" not in text
+
+
+# --- the help desk's tool (R-ADM-1) --------------------------------------------------------------
+
+# The ARN moto's STS gives the tests' credentials: the operator every audited change names.
+OPERATOR = "arn:aws:sts::123456789012:user/moto"
+
+
+def run_admin(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`ecuapass-admin ARGV --stage dev` in this process: its exit status, stdout and stderr.
+    What the API printed before (its metric lines, R-MAIL-5) is not the tool's output."""
+    from admin.cli import main
+
+    capsys.readouterr()
+    status = main([*argv, "--stage", "dev"])
+    out, err = capsys.readouterr()
+    return status, out, err

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from admin.cli import main
 from tests.helpers import (
+    OPERATOR,
     PASSWORD,
     USER,
     FakeClock,
@@ -22,24 +22,17 @@ from tests.helpers import (
     call,
     enable_totp,
     log_in,
+    run_admin,
     signed_in,
     stored_state,
     user_item,
 )
 
-OPERATOR = "arn:aws:sts::123456789012:user/moto"
 EXPORTED = "DATA_EXPORTED"
 
 
-def admin(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    status = main([*argv, "--stage", "dev"])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def exported(capsys: pytest.CaptureFixture[str], ticket: str) -> dict[str, Any]:
-    status, out, err = admin(capsys, "export", USER, "--ticket", ticket, "--json")
+    status, out, err = run_admin(capsys, "export", USER, "--ticket", ticket, "--json")
     assert status == 0, err
     return dict(json.loads(out))
 
@@ -92,7 +85,7 @@ def test_export_writes_the_file_the_api_names_and_a_spanish_summary_r_priv_3(
 ) -> None:
     signed_in(client)
     monkeypatch.chdir(tmp_path)
-    status, out, err = admin(capsys, "export", "Juan.Perez1", "--ticket", "MDA-52")
+    status, out, err = run_admin(capsys, "export", "Juan.Perez1", "--ticket", "MDA-52")
     assert status == 0, err
     (written,) = tmp_path.iterdir()
     assert written.name == f"mis-datos-{USER}-2026-09-21.json"
@@ -103,7 +96,7 @@ def test_export_writes_the_file_the_api_names_and_a_spanish_summary_r_priv_3(
     assert "15 días" in out and "Entregue el archivo solo a la persona titular" in out
     # The same day's file is there: refused before anything is exported, audited or overwritten.
     before = stored_state()
-    status, _, err = admin(capsys, "export", USER, "--ticket", "MDA-53")
+    status, _, err = run_admin(capsys, "export", USER, "--ticket", "MDA-53")
     assert status == 1 and "Ya existe el archivo" in err and "No se exportó nada" in err
     assert stored_state() == before
     assert json.loads(written.read_text(encoding="utf-8")) == document
@@ -114,7 +107,7 @@ def test_export_to_a_named_file_also_prints_the_document_with_json_r_priv_3(
 ) -> None:
     signed_in(client)
     target = tmp_path / "solicitud-MDA-54.json"
-    status, out, err = admin(
+    status, out, err = run_admin(
         capsys, "export", USER, "--ticket", "MDA-54", "--output", str(target), "--json"
     )
     assert status == 0, err
@@ -137,9 +130,11 @@ def test_export_of_no_account_exits_1_and_leaves_no_file(
     client: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    status, out, err = admin(capsys, "export", "nadie.aqui", "--ticket", "MDA-56")
+    status, out, err = run_admin(capsys, "export", "nadie.aqui", "--ticket", "MDA-56")
     assert (status, out) == (1, "") and "No existe ninguna cuenta" in err
-    status, _, err = admin(capsys, "export", "nadie.aqui", "--ticket", "MDA-56", "--output", "x")
+    status, _, err = run_admin(
+        capsys, "export", "nadie.aqui", "--ticket", "MDA-56", "--output", "x"
+    )
     assert status == 1
     assert list(tmp_path.iterdir()) == []
     assert audit_events(EXPORTED, user_id=None) == []
@@ -147,6 +142,6 @@ def test_export_of_no_account_exits_1_and_leaves_no_file(
 
 def test_export_needs_a_ticket_r_adm_2(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     signed_in(client)
-    status, _, err = admin(capsys, "export", USER, "--json")
+    status, _, err = run_admin(capsys, "export", USER, "--json")
     assert status == 2 and "--ticket" in err
     assert audit_events(EXPORTED) == []
