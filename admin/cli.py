@@ -1,8 +1,9 @@
 """`ecuapass-admin COMANDO … --stage ETAPA [--json]`: the entry point (R-ADM-1).
 
 A command is one function registered with `@command`: its arguments, whether it changes the
-account (then `--ticket` is required and the operator's ARN is read once, R-ADM-2) and what it
-prints. Exit status: 0 done, 1 refused or not found (Spanish message on stderr), 2 usage.
+account or discloses it (then `--ticket` is required and the operator's ARN is read once,
+R-ADM-2) and what it prints. Exit status: 0 done, 1 refused or not found (Spanish message on
+stderr), 2 usage.
 tests/admin/test_admin_iam.py replays every registered command, so a new one must come with its
 journey there and its grants in OperatorPolicy.
 """
@@ -252,6 +253,48 @@ def _correct(args: argparse.Namespace, desk: Desk, operator: Operator | None) ->
         return operations.correct_name(desk, operator, args.user_id, args.name)
     kind, number = args.document
     return operations.correct_document(desk, operator, args.user_id, kind, number)
+
+
+@command(
+    "export",
+    "escribe todos los datos de la cuenta en un archivo JSON, el mismo de «Descargar mis datos» "
+    "(art. 13 LOPDP)",
+    show=render.exported,
+    arguments=(
+        USER_ID,
+        Arg(
+            ("--output",),
+            {
+                "metavar": "ARCHIVO",
+                "help": "el archivo a crear (por omisión mis-datos-<id>-<fecha>.json en la carpeta "
+                "actual; nunca reemplaza uno existente). Con --json y sin --output, el documento "
+                "sale solo en la pantalla",
+            },
+        ),
+    ),
+    # Not a change of the account, but a disclosure: it too needs the request's ticket and is
+    # audited with the operator (R-ADM-2).
+    changes=True,
+)
+def _export(args: argparse.Namespace, desk: Desk, operator: Operator | None) -> dict[str, Any]:
+    from pathlib import Path
+
+    from admin import files, operations
+    from chalicelib.domain.privacy import file_name
+
+    assert operator is not None
+    if args.json and args.output is None:
+        return operations.export(desk, operator, args.user_id)
+    # The stored ID names the file, as the API names it (R-PRIV-3); a missing account exits 1
+    # before any file is made.
+    user_id = operations.find(desk, user_id=args.user_id)["user_id"]
+    path = Path(args.output or file_name(user_id, desk.clock()))
+    with files.new_file(path) as write:
+        document = operations.export(desk, operator, user_id)
+        write(document)
+    if args.json:
+        return document
+    return {"file": str(path), "document": document, "ticket": operator.ticket}
 
 
 # The parser -----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ cap out spares the operators' policy the hash key's parameter and its KMS key.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from admin import messages, store
 from chalicelib.config import Settings, get_settings
@@ -23,8 +23,12 @@ from chalicelib.domain.clock import Clock, ecuador_time, iso
 from chalicelib.domain.lockout import LockoutPolicy, login_state, recent
 from chalicelib.domain.notices import Notices
 from chalicelib.domain.records import STATUS_ACTIVE, AuditEvent, LoginState, Origin, User, audit
+from chalicelib.domain.sessions import SessionPolicy
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.claims import DynamoClaimStore
+
+if TYPE_CHECKING:
+    from chalicelib.domain.account_sessions import SessionView
 
 # Where an operator's audit events say they came from: the tool, not an address of the public.
 ORIGIN = Origin(source_ip="ecuapass-admin", user_agent="ecuapass-admin")
@@ -53,6 +57,8 @@ class Desk:
     notices: Notices
     # The API's own policy (R-AUTH-3), so the help desk judges a lock exactly as the log-in does.
     lockout: LockoutPolicy
+    # And its session expiry (R-AUTH-1): the export lists the sessions the API counts as open.
+    sessions: SessionPolicy
 
 
 def desk() -> Desk:
@@ -65,6 +71,7 @@ def desk() -> Desk:
         settings=s,
         clock=api.clock,
         lockout=api.lockout_policy,
+        sessions=api.session_policy,
         accounts=DynamoAccountStore(),
         claims=DynamoClaimStore(),
         # The API's mailer: every notice ends with the privacy notice's link (R-PRIV-1).
@@ -174,6 +181,35 @@ def show(d: Desk, user_id: str) -> dict[str, Any]:
 def audit_trail(user_id: str) -> dict[str, Any]:
     user = _account(user_id)
     return {"user_id": user.user_id, "audit": store.audit_trail(user.user_id)}
+
+
+def export(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
+    """«Descargar mis datos» for a person who asks the help desk (R-PRIV-3, LOPDP Art. 13): the
+    API's own document, built by chalicelib.domain.privacy, of an active or a deactivated account
+    (whose owner can no longer sign in to download it). The disclosure is audited DATA_EXPORTED
+    with the operator and the ticket (R-ADM-2); it changes nothing the owner sees, so no notice."""
+    from chalicelib.domain import privacy
+    from chalicelib.store.audit import DynamoAuditTrail
+
+    user = _account(user_id)
+    now = d.clock()
+    trail = DynamoAuditTrail()
+    deps = privacy.ExportDeps(trail, d.settings.privacy_notice_version)
+    document = privacy.export_for(deps, user, _open_sessions(d, user), now)
+    trail.append(_event(user.user_id, privacy.EXPORTED, now, operator, fields=(), detail=""))
+    return document
+
+
+def _open_sessions(d: Desk, user: User) -> list[SessionView]:
+    """The sessions the API counts as open, the last active first; none is `current`: the
+    operator is not signed in to the account."""
+    from chalicelib.domain.account_sessions import AccountSessionsDeps, open_sessions, view
+    from chalicelib.store.sessions import DynamoSessionStore
+
+    # The export holds no session id, the one thing the hash key would compute here: so the
+    # operators' policy needs no read of the hash key's parameter.
+    deps = AccountSessionsDeps(DynamoSessionStore(), d.clock, hash_key=b"", policy=d.sessions)
+    return [view(deps, session, current=False) for session in open_sessions(deps, user)]
 
 
 # Changes --------------------------------------------------------------------------------------

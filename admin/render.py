@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,8 @@ LABELS = {
     "ticket": "Solicitud",
     "operator": "Operador",
     "document": "Documento",
+    "email_deliverable": "Recibe correos",
+    "totp_enabled": "Segundo factor",
 }
 AUDIT_COLUMNS = (
     ("at", "Fecha (UTC)"),
@@ -111,3 +114,30 @@ def done(title: str) -> Callable[[dict[str, Any]], str]:
         return f"{title}.\n" + pairs([(LABELS.get(k, k), v) for k, v in result.items()])
 
     return show
+
+
+# The export holds a person's data: how the clerk hands it over is part of the answer (R-PRIV-3).
+HAND_OVER = (
+    "Entregue el archivo solo a la persona titular de la cuenta, por el medio que fija el "
+    "procedimiento de la mesa de ayuda, y bórrelo de este equipo al terminar: contiene sus datos "
+    "personales. Plazo de respuesta: 15 días desde la solicitud."
+)
+
+
+def exported(result: dict[str, Any]) -> str:
+    document = result["document"]
+    account = document["account"]
+    mail = document["email_delivery"]
+    receives = "recibe correos" if mail["deliverable"] else "NO ENTREGABLE"
+    rows = [
+        (LABELS["user_id"], account["user_id"]),
+        (LABELS["status"], account["status"]),
+        ("Archivo", result["file"]),
+        ("Exportado (UTC)", document["exported_at"]),
+        ("Eventos del historial", len(document["audit"])),
+        ("Sesiones abiertas", len(document["sessions"])),
+        ("Avisos de privacidad aceptados", len(document["privacy_acknowledgements"])),
+        (LABELS["email"], f"{mail['address']} ({receives})"),
+        (LABELS["ticket"], result["ticket"]),
+    ]
+    return f"Datos exportados (art. 13 LOPDP).\n{pairs(rows)}\n\n{textwrap.fill(HAND_OVER, 100)}"

@@ -152,6 +152,14 @@ class Services:
             lock_seconds=s.login_lock_seconds,
         )
 
+    @property
+    def session_policy(self) -> SessionPolicy:
+        """When a session ends (R-AUTH-1): for the log-in, the session list and the help desk."""
+        s = self.settings
+        return SessionPolicy(
+            idle_seconds=s.session_idle_seconds, absolute_seconds=s.session_absolute_seconds
+        )
+
     def password_gate(self) -> PasswordGate:
         from chalicelib.store.accounts import DynamoAccountStore
 
@@ -164,17 +172,13 @@ class Services:
         from chalicelib.store.second_factor import DynamoSecondFactorStore
         from chalicelib.store.sessions import DynamoSessionStore
 
-        s = self.settings
         return SessionDeps(
             accounts=DynamoAccountStore(),
             sessions=DynamoSessionStore(),
             gate=self.password_gate(),
             clock=self.clock,
             hash_key=self.hash_key,
-            policy=SessionPolicy(
-                idle_seconds=s.session_idle_seconds,
-                absolute_seconds=s.session_absolute_seconds,
-            ),
+            policy=self.session_policy,
             factors=DynamoSecondFactorStore(),
             notices=self.notices(),
         )
@@ -199,10 +203,7 @@ class Services:
             store=DynamoSessionStore(),
             clock=self.clock,
             hash_key=self.hash_key,
-            policy=SessionPolicy(
-                idle_seconds=self.settings.session_idle_seconds,
-                absolute_seconds=self.settings.session_absolute_seconds,
-            ),
+            policy=self.session_policy,
         )
 
     def accounts(self) -> AccountDeps:

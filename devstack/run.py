@@ -19,6 +19,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from admin.stage import LOCAL_AWS, LOCAL_STAGE, REAL_CREDENTIALS
+
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
 HOST = "127.0.0.1"
@@ -28,16 +30,6 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-# Real credentials' companions: a session token or a profile would outlive the fake keys below
-# (an AWS_PROFILE naming a profile this machine lacks even stops botocore).
-_REAL_CREDENTIALS = (
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-)
-
-
 def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
     """What the API process gets: the `local` stage's variables as defaults, every setting of
     the calling shell over them (`LOG_LEVEL=DEBUG make run`), and what the stack must force:
@@ -45,20 +37,15 @@ def local_environment(moto_url: str, web_origin: str) -> dict[str, str]:
     stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"]["local"]
     defaults: dict[str, str] = stage["environment_variables"]
     env = {**defaults, **os.environ}
-    for name in _REAL_CREDENTIALS:
+    # Real credentials' companions: a session token or a profile would outlive the fake keys
+    # below (an AWS_PROFILE naming a profile this machine lacks even stops botocore). The same
+    # rule as the help desk's tool on this stage (admin/stage.py).
+    for name in REAL_CREDENTIALS:
         env.pop(name, None)
     # The stage and the tables prepare_aws creates: a deployed stage's, exported in the shell,
     # would make the API refuse to run without its hash key or look for tables moto lacks.
     env.update({name: value for name, value in defaults.items() if _is_identity(name)})
-    env.update(
-        {
-            "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-        }
-    )
+    env.update({"AWS_ENDPOINT_URL": moto_url, **LOCAL_AWS})
     env.setdefault("CORS_ORIGIN", web_origin)
     # The links in mails (undo of an e-mail change) open the pages this stack itself serves,
     # whatever a deployed stage's WEB_BASE_URL the calling shell may carry.
@@ -183,6 +170,15 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
             time.sleep(0.3)
 
 
+def help_desk_command(web_origin: str, moto_url: str) -> str:
+    """The help desk's tool on this stack (R-ADM-1): its moto, and the pages its notices link to;
+    the stage itself supplies the fake keys and the region (admin/stage.py)."""
+    return (
+        f"AWS_ENDPOINT_URL={moto_url} WEB_BASE_URL={web_origin} \\\n"
+        f"    .venv/bin/ecuapass-admin show ID --stage {LOCAL_STAGE}"
+    )
+
+
 def banner(web_origin: str, api_url: str, moto_url: str) -> str:
     """What `make run` prints once the stack is up (README.md shows the same text)."""
     return (
@@ -191,6 +187,8 @@ def banner(web_origin: str, api_url: str, moto_url: str) -> str:
         f"  API:             {api_url}/v1/health\n"
         f"  Correos:         {web_origin}/outbox  (y aquí, en la consola)\n"
         f"  AWS emulado:     {moto_url} (moto: DynamoDB + SES)\n"
+        "  Mesa de ayuda:   docs/help-desk.md; con el ID de una cuenta registrada aquí:\n"
+        f"    {help_desk_command(web_origin, moto_url)}\n"
         "Para probar el formulario: cédula 1710034065 o RUC 1710034065001, teléfono 022345678,\n"
         "cualquier correo; el código de seguridad llega a «Correos». Los datos viven en memoria:\n"
         "se pierden al detener el entorno.\n"

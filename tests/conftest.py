@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tests.helpers import DOCUMENT, STAGE, STAGE_ENVIRONMENT, FakeClock
@@ -76,6 +77,21 @@ def client(aws: None, clock: FakeClock) -> Iterator[Client]:
 
     with Client(app, stage_name=STAGE) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged template (tests/iam.py), fresh: the API's roles and the operators' policy."""
+    from tests import iam
+
+    return iam.packaged(tmp_path_factory.mktemp("package") / "out")
+
+
+@pytest.fixture(scope="session")
+def template(packaged: Path) -> dict[str, Any]:
+    from tests import iam
+
+    return iam.read_template(packaged)
 
 
 @pytest.fixture(scope="module")

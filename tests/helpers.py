@@ -638,3 +638,46 @@ def run_retention(client: Any) -> dict[str, Any]:
         resources=["arn:aws:events:us-east-1:123456789012:rule/ecuapass-dev-retention"],
     )
     return dict(client.lambda_.invoke("retention", event).payload)
+
+
+# --- the data export (R-PRIV-3): whoever makes it, the API or the help desk ---------------------
+
+EXPORTED_SESSION_FIELDS = {"created_at", "last_seen_at", "source_ip", "device", "current"}
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in [str(key), *_strings(value)]]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return [str(node)]
+
+
+def assert_export_holds_no_secret(document: dict[str, Any], secrets: list[str]) -> None:
+    """No password hash, token, code or key, and none of `secrets`, anywhere in an export."""
+    text = json.dumps(document, ensure_ascii=False)
+    for secret in secrets:
+        assert secret not in text
+    for value in _strings(document):
+        assert not value.startswith("$argon2"), value
+        assert "token" not in value.lower() or value == "token", value
+    for session in document["sessions"]:
+        assert set(session) == EXPORTED_SESSION_FIELDS
+    assert "password_hash" not in text and "totp_secret" not in text
+
+
+# --- the help desk's tool (R-ADM-1) --------------------------------------------------------------
+
+# The ARN moto's STS gives the tests' credentials: the operator every audited change names.
+OPERATOR = "arn:aws:sts::123456789012:user/moto"
+
+
+def run_admin(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """`ecuapass-admin ARGV --stage dev` in this process: its exit status, stdout and stderr.
+    What the API printed before (its metric lines, R-MAIL-5) is not the tool's output."""
+    from admin.cli import main
+
+    capsys.readouterr()
+    status = main([*argv, "--stage", "dev"])
+    out, err = capsys.readouterr()
+    return status, out, err

@@ -10,6 +10,7 @@ import pytest
 
 from admin.cli import main
 from tests.helpers import (
+    OPERATOR,
     PASSWORD,
     USER,
     WRONG,
@@ -21,25 +22,17 @@ from tests.helpers import (
     log_in,
     mails_to,
     register,
+    run_admin,
     signed_in,
     stored_state,
     user_item,
 )
 
 EMAIL = "juan.perez1@example.com"
-OPERATOR = "arn:aws:sts::123456789012:user/moto"
-
-
-def admin(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    # What the API printed before (its metric lines, R-MAIL-5) is not the tool's output.
-    capsys.readouterr()
-    status = main([*argv, "--stage", "dev"])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def as_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
-    status, out, err = admin(capsys, *argv, "--json")
+    status, out, err = run_admin(capsys, *argv, "--json")
     assert status == 0, err
     return dict(json.loads(out))
 
@@ -58,24 +51,24 @@ def test_find_names_the_account_by_id_document_or_email_r_adm_1(client, capsys):
     }
     assert as_json(capsys, "find", "--document", "cedula", cedula(1))["user_id"] == USER
     assert as_json(capsys, "find", "--email", "JUAN.PEREZ1@Example.com")["user_id"] == USER
-    status, out, _ = admin(capsys, "find", "--email", EMAIL)
+    status, out, _ = run_admin(capsys, "find", "--email", EMAIL)
     assert status == 0 and USER in out and "ID de usuario" in out
 
 
 def test_find_of_no_account_exits_1_with_a_spanish_message_r_adm_1(client, capsys):
-    status, out, err = admin(capsys, "find", "--user-id", "nadie.aqui")
+    status, out, err = run_admin(capsys, "find", "--user-id", "nadie.aqui")
     assert (status, out) == (1, "")
     assert "No existe ninguna cuenta" in err
-    status, _, err = admin(capsys, "find", "--document", "CEDULA", "1234567890")
+    status, _, err = run_admin(capsys, "find", "--document", "CEDULA", "1234567890")
     assert status == 1 and "cédula no es válido" in err
 
 
 def test_usage_errors_exit_2_and_say_so_in_spanish(client, capsys):
-    status, _, err = admin(capsys, "unlock", USER)
+    status, _, err = run_admin(capsys, "unlock", USER)
     assert status == 2 and "faltan estos datos: --ticket" in err
     assert main(["show", USER]) == 2
     assert "--stage" in capsys.readouterr().err
-    status, _, err = admin(capsys, "find", "--user-id", USER, "--email", EMAIL)
+    status, _, err = run_admin(capsys, "find", "--user-id", USER, "--email", EMAIL)
     assert status == 2 and "no se puede usar junto con" in err
     status = main(["show", USER, "--stage", "marte"])
     err = capsys.readouterr().err
@@ -99,8 +92,10 @@ def test_show_gives_profile_lock_state_and_recent_audit_but_no_secret_r_adm_1(cl
     assert shown["lock"]["locked"] is True and shown["lock"]["locked_until"]
     assert "ACCOUNT_LOCKED" in [e["event"] for e in shown["audit"]]
     assert "password_hash" not in json.dumps(shown) and "argon2" not in json.dumps(shown)
-    status, out, _ = admin(capsys, "show", USER)
+    status, out, _ = run_admin(capsys, "show", USER)
     assert status == 0 and "BLOQUEADA hasta" in out and "ACCOUNT_LOCKED" in out
+    # Every row is labelled in Spanish for the clerk (R-ADM-1), the profile's flags included.
+    assert "Segundo factor" in out and "Recibe correos" in out and "totp_enabled" not in out
 
 
 def test_show_lists_only_the_latest_20_events_and_audit_all_of_them_r_adm_1(client, clock, capsys):
@@ -133,7 +128,7 @@ def test_unlock_ends_the_lock_audits_operator_and_ticket_and_tells_the_owner_r_a
 def test_unlock_of_an_account_with_nothing_to_unlock_changes_nothing_r_adm_2(client, capsys):
     assert register(client).status == 201
     before = stored_state()
-    status, _, err = admin(capsys, "unlock", USER, "--ticket", "MDA-1")
+    status, _, err = run_admin(capsys, "unlock", USER, "--ticket", "MDA-1")
     assert status == 1 and "no está bloqueada" in err
     assert stored_state() == before
 
@@ -142,7 +137,7 @@ def test_a_change_without_a_real_ticket_is_refused_before_anything_r_adm_2(clien
     assert register(client).status == 201
     lock(client)
     before = stored_state()
-    status, _, err = admin(capsys, "unlock", USER, "--ticket", "  ")
+    status, _, err = run_admin(capsys, "unlock", USER, "--ticket", "  ")
     assert status == 1 and "--ticket" in err
     assert stored_state() == before
 
@@ -172,13 +167,13 @@ def test_deactivate_is_the_owners_deactivation_with_a_notice_r_del_2_r_adm_2(cli
     (event,) = audit_events("DEACTIVATED")
     assert event["detail"]["S"] == reason and event["operator"]["S"] == OPERATOR
     assert mails_to(EMAIL)[-1].subject == "Ecuapass: su usuario fue dado de baja"
-    status, _, err = admin(capsys, "end-sessions", USER, "--ticket", "MDA-10")
+    status, _, err = run_admin(capsys, "end-sessions", USER, "--ticket", "MDA-10")
     assert status == 1 and "dada de baja" in err
 
 
 def test_deactivate_needs_the_reason_rule_of_r_del_1(client, capsys):
     assert register(client).status == 201
-    status, _, err = admin(capsys, "deactivate", USER, "--reason", "corto", "--ticket", "T-1")
+    status, _, err = run_admin(capsys, "deactivate", USER, "--reason", "corto", "--ticket", "T-1")
     assert status == 1 and "10 a 500" in err
     assert user_item()["status"]["S"] == "ACTIVE"
 
@@ -197,7 +192,7 @@ def test_correct_name_rectifies_a_name_the_form_refuses_and_tells_the_owner_r_ad
     notice = mails_to(EMAIL)[-1]
     assert notice.subject == "Ecuapass: se corrigieron los datos de su cuenta"
     assert "Carlos Mendoza" in notice.body and "R-5" in notice.body
-    status, _, err = admin(capsys, "correct", USER, "--name", "J0hn", "--ticket", "R-6")
+    status, _, err = run_admin(capsys, "correct", USER, "--name", "J0hn", "--ticket", "R-6")
     assert status == 1 and "nombre" in err
 
 
@@ -217,7 +212,7 @@ def test_correct_document_refuses_one_another_account_holds_and_changes_nothing_
     assert register(client, 1).status == 201
     assert register(client, 2).status == 201
     before = stored_state()
-    status, _, err = admin(
+    status, _, err = run_admin(
         capsys, "correct", USER, "--document", "CEDULA", cedula(2), "--ticket", "R-9"
     )
     assert status == 1 and "pertenece a otra cuenta" in err

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from admin.cli import main
 from tests.helpers import (
     USER,
     FakeClock,
@@ -21,18 +20,11 @@ from tests.helpers import (
     bounce_of,
     delivery_item,
     register,
+    run_admin,
     user_item,
 )
 
 EMAIL = "juan.perez1@example.com"
-
-
-def admin(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    # What the API printed before (its metric lines, R-MAIL-5) is not the tool's output.
-    capsys.readouterr()
-    status = main([*argv, "--stage", "dev"])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture
@@ -61,11 +53,11 @@ def test_mail_status_tells_an_undeliverable_address_and_its_account(
     client: Any, clock: FakeClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert register(client).status == 201
-    status, out, _ = admin(capsys, "mail-status", EMAIL, "--json")
+    status, out, _ = run_admin(capsys, "mail-status", EMAIL, "--json")
     assert status == 0
     assert json.loads(out)["deliverable"] is True
     bounce_of(client, EMAIL, clock(), "ses-9")
-    status, out, _ = admin(capsys, "mail-status", EMAIL.upper(), "--json")
+    status, out, _ = run_admin(capsys, "mail-status", EMAIL.upper(), "--json")
     found = json.loads(out)
     assert (found["deliverable"], found["state"], found["kind"], found["subtype"]) == (
         False,
@@ -74,7 +66,7 @@ def test_mail_status_tells_an_undeliverable_address_and_its_account(
         "General",
     )
     assert (found["ses_message_id"], found["account"]) == ("ses-9", USER)
-    status, out, _ = admin(capsys, "show", USER)
+    status, out, _ = run_admin(capsys, "show", USER)
     assert "NO ENTREGABLE" in out and "mail-clear" in out
 
 
@@ -85,7 +77,7 @@ def test_mail_clear_ends_the_state_its_mirror_and_the_ses_entry_with_audit(
     bounce_of(client, EMAIL, clock())
     assert "email_undeliverable_until" in user_item()
     on_the_list(suppression_list, EMAIL, listed=True)
-    status, out, err = admin(capsys, "mail-clear", EMAIL, "--ticket", "MDA-77", "--json")
+    status, out, err = run_admin(capsys, "mail-clear", EMAIL, "--ticket", "MDA-77", "--json")
     assert status == 0, err
     done = json.loads(out)
     assert (done["state_cleared"], done["ses_suppression_cleared"], done["account"]) == (
@@ -104,11 +96,11 @@ def test_mail_clear_of_a_clear_address_changes_nothing_and_exits_1(
     client: Any, capsys: pytest.CaptureFixture[str], suppression_list: Stubber
 ) -> None:
     on_the_list(suppression_list, "nadie@example.org", listed=False)
-    status, _, err = admin(capsys, "mail-clear", "nadie@example.org", "--ticket", "MDA-78")
+    status, _, err = run_admin(capsys, "mail-clear", "nadie@example.org", "--ticket", "MDA-78")
     assert status == 1
     assert "ya puede recibir correos" in err
 
 
 def test_mail_clear_needs_a_ticket(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, _ = admin(capsys, "mail-clear", EMAIL)
+    status, _, _ = run_admin(capsys, "mail-clear", EMAIL)
     assert status != 0

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from admin.cli import main
 from tests.helpers import (
+    OPERATOR,
     USER,
     FakeClock,
     audit_events,
@@ -17,20 +17,13 @@ from tests.helpers import (
     get_profile,
     log_in,
     mails_to,
+    run_admin,
     signed_in,
     stored_state,
     user_item,
 )
 
 EMAIL = "juan.perez1@example.com"
-OPERATOR = "arn:aws:sts::123456789012:user/moto"
-
-
-def admin(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    status = main([*argv, "--stage", "dev"])
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def test_totp_reset_removes_the_factor_audits_and_tells_the_owner_r_sec_2(
@@ -40,7 +33,7 @@ def test_totp_reset_removes_the_factor_audits_and_tells_the_owner_r_sec_2(
     enable_totp(client, token, clock)
     assert log_in(client).status == 401
     before = len(mails_to(EMAIL))
-    status, out, err = admin(capsys, "totp-reset", USER, "--ticket", "MDA-77", "--json")
+    status, out, err = run_admin(capsys, "totp-reset", USER, "--ticket", "MDA-77", "--json")
     assert status == 0, err
     assert json.loads(out) == {
         "user_id": USER,
@@ -63,7 +56,7 @@ def test_totp_reset_without_a_factor_changes_nothing_r_sec_2(
 ) -> None:
     signed_in(client)
     before = stored_state()
-    status, _, err = admin(capsys, "totp-reset", USER, "--ticket", "MDA-78")
+    status, _, err = run_admin(capsys, "totp-reset", USER, "--ticket", "MDA-78")
     assert status == 1 and "no tiene activado el segundo factor" in err
     assert stored_state() == before
 
@@ -73,6 +66,6 @@ def test_totp_reset_needs_a_ticket_r_adm_2(
 ) -> None:
     token = signed_in(client)
     enable_totp(client, token, clock)
-    status, _, _ = admin(capsys, "totp-reset", USER)
+    status, _, _ = run_admin(capsys, "totp-reset", USER)
     assert status == 2
     assert "totp_secret" in user_item()

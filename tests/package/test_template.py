@@ -2,7 +2,8 @@
 
 Reads `build/package/sam.json` as `make package` (which `make test` runs first) leaves it; when
 that file is missing or older than what it is built from, the test packages into a temporary
-folder itself, so it never reads a stale template and never skips.
+folder itself, so it never reads a stale template and never skips (the `packaged` and `template`
+fixtures, tests/iam.py, which the operators' policy's tests share).
 """
 
 from __future__ import annotations
@@ -26,69 +27,27 @@ from chalicelib.domain import errors
 from chalicelib.store.models import ALL_MODELS, TTL_ATTRIBUTES
 from tests import flows
 from tests.helpers import ROOT
+from tests.iam import (
+    TABLE_VARIABLES,
+    api_function,
+    as_list,
+    functions,
+    granted,
+    not_granted,
+    recorded_checks,
+    resources,
+    statements,
+    table_of_variable,
+)
 
 pytestmark = pytest.mark.xdist_group("template")
 
-PACKAGED = ROOT / "build" / "package" / "sam.json"
-MERGED = ROOT / "infra" / "resources.json"
-SOURCES = [
-    MERGED,
-    ROOT / ".chalice" / "config.json",
-    ROOT / "requirements.txt",
-    ROOT / "app.py",
-    *sorted((ROOT / "chalicelib").rglob("*.py")),
-]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 DEPLOYED_STAGES = ("dev", "prod")
 CONFIGURATION_SET_ARN = (
     "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:configuration-set/"
     "${SesConfigurationSet}"
 )
-TABLE_VARIABLES = (
-    "USERS_TABLE",
-    "CLAIMS_TABLE",
-    "CODES_TABLE",
-    "SESSIONS_TABLE",
-    "AUDIT_TABLE",
-    "LIMITS_TABLE",
-)
-
-
-def _package(into: Path) -> Path:
-    chalice = Path(sys.executable).with_name("chalice")
-    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "HASH_KEY"):
-        env.pop(name, None)
-    subprocess.run(
-        [str(chalice), "package", "--stage", "prod", "--merge-template", str(MERGED), str(into)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return into / "sam.json"
-
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    newest_source = max(path.stat().st_mtime for path in SOURCES)
-    if PACKAGED.exists() and PACKAGED.stat().st_mtime >= newest_source:
-        return PACKAGED
-    return _package(tmp_path_factory.mktemp("package") / "out")
-
-
-@pytest.fixture(scope="module")
-def template(packaged: Path) -> dict[str, Any]:
-    return json.loads(packaged.read_text(encoding="utf-8"))
-
-
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {name: r for name, r in template["Resources"].items() if r.get("Type") == kind}
-
-
-def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return resources(template, "AWS::Serverless::Function")
 
 
 # Each function and the role it runs under (R-OPS-1, R-MAIL-1, R-PRIV-4): the API's, SES's
@@ -99,37 +58,6 @@ LOG_GROUPS = {
     "SesEvents": "SesEventsLogGroup",
     "Retention": "RetentionLogGroup",
 }
-
-
-def api_function(template: dict[str, Any]) -> dict[str, Any]:
-    return functions(template)["APIHandler"]
-
-
-def statements(template: dict[str, Any], role: str | None = None) -> list[dict[str, Any]]:
-    """Every statement of every role (or of `role` alone)."""
-    found = []
-    roles = resources(template, "AWS::IAM::Role")
-    for name, role_resource in roles.items():
-        if role is not None and name != role:
-            continue
-        for policy in role_resource["Properties"].get("Policies", []):
-            found.extend(policy["PolicyDocument"]["Statement"])
-    if role is not None:
-        return found
-    for policy in resources(template, "AWS::IAM::Policy").values():
-        found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
-    return found
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def table_of_variable(template: dict[str, Any], variable: str) -> str:
-    """The logical id of the table whose name the function gets in `variable`."""
-    value = api_function(template)["Properties"]["Environment"]["Variables"][variable]
-    assert isinstance(value, dict) and set(value) == {"Ref"}, f"{variable} is {value!r}"
-    return str(value["Ref"])
 
 
 def model_tables(template: dict[str, Any]) -> dict[str, Any]:
@@ -319,82 +247,17 @@ def test_logs_may_be_written_only_to_the_function_log_group(template):
         assert logs["Resource"] == {"Fn::GetAtt": [LOG_GROUPS[function], "Arn"]}
 
 
-# What IAM checks for each call: TransactWriteItems has no action of its own, IAM checks each of
-# its items as the matching single-item action on that item's table.
-TRANSACT_ITEM_ACTIONS = {
-    "Put": "PutItem",
-    "Update": "UpdateItem",
-    "Delete": "DeleteItem",
-    "ConditionCheck": "ConditionCheckItem",
-}
-
-
-def iam_checks(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str]]:
-    """(IAM action, what it acts on: table name, From address or parameter name) for one call."""
-    if service == "dynamodb" and operation == "TransactWriteItems":
-        return [
-            (f"dynamodb:{TRANSACT_ITEM_ACTIONS[kind]}", item["TableName"])
-            for entry in params["TransactItems"]
-            for kind, item in entry.items()
-        ]
-    if service == "dynamodb" and operation == "TransactGetItems":
-        return [("dynamodb:GetItem", e["Get"]["TableName"]) for e in params["TransactItems"]]
-    if service == "dynamodb" and operation.startswith("Batch"):
-        return [(f"dynamodb:{operation}", table) for table in params["RequestItems"]]
-    if service == "dynamodb" and "IndexName" in params:
-        # IAM checks a Query of an index against the index's own ARN, not the table's.
-        return [(f"dynamodb:{operation}", f"{params['TableName']}/index/{params['IndexName']}")]
-    if service == "dynamodb":
-        return [(f"dynamodb:{operation}", params["TableName"])]
-    if service == "ses":
-        return [(f"ses:{operation}", params["Source"])]
-    if service == "ssm":
-        return [(f"ssm:{operation}", params["Name"])]
-    return [(f"{service}:{operation}", "")]
-
-
 @pytest.fixture
-def aws_calls(client: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
+def aws_calls(client: Any) -> Iterator[list[tuple[str, str]]]:
     """Every IAM check the API's AWS calls would meet, once the tables and sender are set up."""
-    seen: list[tuple[str, str]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def recording(self: Any, operation: str, params: dict[str, Any]) -> Any:
-        seen.extend(iam_checks(self.meta.service_model.service_name, operation, params))
-        return original(self, operation, params)
-
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
-    yield seen
-
-
-def granted(template: dict[str, Any], role: str = "ApiHandlerRole") -> set[tuple[str, str]]:
-    """(action, target) pairs the role's policy allows, targets spelled as the calls spell them
-    in the tests: the `dev` stage's table names and sender."""
-    names = {table_of_variable(template, v): os.environ[v] for v in TABLE_VARIABLES}
-    allowed = set()
-    for statement in statements(template, role):
-        for action in statement["Action"]:
-            for resource in as_list(statement["Resource"]):
-                if isinstance(resource, dict) and "Fn::GetAtt" in resource:
-                    logical = resource["Fn::GetAtt"][0]
-                    if logical in names:
-                        allowed.add((action, names[logical]))
-                if isinstance(resource, dict) and "Fn::Sub" in resource:
-                    # An index: "${SessionsTable.Arn}/index/by-user" (R-SEC-1).
-                    index = re.fullmatch(r"\$\{(\w+)\.Arn\}(/index/[\w.-]+)", resource["Fn::Sub"])
-                    if index and index.group(1) in names:
-                        allowed.add((action, names[index.group(1)] + index.group(2)))
-            if action.startswith("ses:"):
-                allowed.add((action, os.environ["MAIL_SENDER"]))
-    return allowed
+    with recorded_checks() as seen:
+        yield seen
 
 
 def _not_granted(
     template: dict[str, Any], seen: list[tuple[str, str]], role: str = "ApiHandlerRole"
 ) -> set[tuple[str, str]]:
-    return {check for check in seen if check[0].startswith(("dynamodb:", "ses:"))} - granted(
-        template, role
-    )
+    return not_granted(seen, granted(template, role))
 
 
 def test_policy_allows_every_aws_call_of_a_registration(template, client, aws_calls):
