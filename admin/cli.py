@@ -228,6 +228,20 @@ def _deactivate(args: argparse.Namespace, desk: Desk, operator: Operator | None)
 
 
 @command(
+    "erase",
+    "elimina ahora los datos personales de la cuenta (anonimiza; avisa antes a la persona)",
+    show=render.done("Datos personales eliminados"),
+    arguments=(USER_ID,),
+    changes=True,
+)
+def _erase(args: argparse.Namespace, desk: Desk, operator: Operator | None) -> dict[str, Any]:
+    from admin import operations
+
+    assert operator is not None
+    return operations.erase(desk, operator, args.user_id)
+
+
+@command(
     "correct",
     "corrige el nombre o el documento por una solicitud de rectificación (avisa a la persona)",
     show=render.done("Dato corregido"),

@@ -48,6 +48,25 @@ def deactivated(user_id: str, when: str, ticket: str) -> Mail:
     )
 
 
+def erased(user_id: str, when: str, ticket: str) -> Mail:
+    """Sent before the erasure (LOPDP Art. 15, R-PRIV-4): afterwards no address is kept to
+    tell."""
+    return _mail(
+        "Ecuapass: sus datos personales serán eliminados",
+        [
+            f"A su pedido, los datos personales del usuario {user_id} del portal Ecuapass se "
+            "eliminan ahora: nombres, documento, dirección, teléfonos, correo electrónico y "
+            "contraseña. Este es el último mensaje que recibe de este usuario.",
+            _by_the_desk(when, ticket),
+            "El usuario queda dado de baja y el ID de usuario reservado: no podrá volver a "
+            "usarse. El historial de la cuenta conserva qué se hizo y cuándo, sin direcciones "
+            "de red ni navegadores. Su documento y este correo quedan libres: si lo necesita, "
+            "puede registrar un nuevo usuario con ellos en «Nuevo Registro».",
+            NOT_REQUESTED,
+        ],
+    )
+
+
 def corrected(user_id: str, what: str, new_value: str, when: str, ticket: str) -> Mail:
     """A rectification (LOPDP Art. 14): the field and its new value, which the owner may check."""
     return _mail(

@@ -22,7 +22,15 @@ from chalicelib.domain.claims import document_claim, email_claim
 from chalicelib.domain.clock import Clock, ecuador_time, iso
 from chalicelib.domain.lockout import LockoutPolicy, login_state, recent
 from chalicelib.domain.notices import Notices
-from chalicelib.domain.records import STATUS_ACTIVE, AuditEvent, LoginState, Origin, User, audit
+from chalicelib.domain.records import (
+    STATUS_ACTIVE,
+    STATUS_DEACTIVATED,
+    AuditEvent,
+    LoginState,
+    Origin,
+    User,
+    audit,
+)
 from chalicelib.domain.sessions import SessionPolicy
 from chalicelib.store.accounts import DynamoAccountStore
 from chalicelib.store.claims import DynamoClaimStore
@@ -165,15 +173,19 @@ def lock_state(user: User, now: int, policy: LockoutPolicy) -> dict[str, Any]:
 
 
 def show(d: Desk, user_id: str) -> dict[str, Any]:
-    """R-ADM-1: profile, status, lock state and the latest audit events (never a hash)."""
+    """R-ADM-1: profile, status, lock state, open sessions, the address's delivery state and
+    the latest audit events (never a hash or a token)."""
     user = _account(user_id)
     return {
         "profile": profile(user, d.clock()),
         "deactivated_at": user.deactivated_at,
         "deactivation_reason": user.deactivation_reason,
+        "anonymised_at": user.anonymised_at,
         "lock": lock_state(user, int(d.clock()), d.lockout),
-        # R-MAIL-3: the address's delivery state as SES's feedback left it.
-        "mail": mail_status(d, user.email),
+        "sessions": [s.as_json() for s in _open_sessions(d, user)],
+        # R-MAIL-3: the address's delivery state as SES's feedback left it; an anonymised
+        # account has no address left.
+        "mail": mail_status(d, user.email) if user.email else None,
         "audit": store.audit_trail(user.user_id, newest=RECENT_AUDIT_EVENTS),
     }
 
@@ -292,6 +304,46 @@ def deactivate(d: Desk, operator: Operator, user_id: str, reason: str) -> dict[s
     mail = messages.deactivated(user.user_id, ecuador_time(now), operator.ticket)
     d.notices.send(user.email, mail, user.user_id)
     return {"user_id": user.user_id, "status": "DEACTIVATED", **_done(operator)}
+
+
+def erase(d: Desk, operator: Operator, user_id: str) -> dict[str, Any]:
+    """Anonymises the account now, on a documented request (LOPDP Art. 15), exactly as the
+    retention job does once its period is over (R-PRIV-4). An active account is first
+    deactivated in the API's own transaction (its document and address freed, every session
+    ended); the owner is told before the address goes; the erasure is audited last, so that its
+    event keeps the operator and the ticket."""
+    from chalicelib.domain.retention import anonymise_account
+    from chalicelib.store.audit import DynamoAuditTrail
+    from chalicelib.store.retention import DynamoRetentionStore
+
+    user = _account(user_id)
+    if user.anonymised_at:
+        raise Refused(
+            f"La cuenta {user.user_id} ya fue anonimizada el {user.anonymised_at}: no queda "
+            "ningún dato personal que eliminar. No se realizó ningún cambio."
+        )
+    now = d.clock()
+    if user.status == STATUS_ACTIVE:
+        reason = f"Eliminación de datos a pedido (solicitud {operator.ticket})."
+        event = _event(
+            user.user_id, "DEACTIVATED", now, operator, fields=("status",), detail=reason
+        )
+        d.accounts.deactivate(
+            user, reason=reason, at=iso(now), audit=event, login=login_state(user)
+        )
+    mail = messages.erased(user.user_id, ecuador_time(now), operator.ticket)
+    d.notices.to_owner(user, mail, now)
+    if not anonymise_account(DynamoRetentionStore(), user.user_id, now):
+        raise errors.StaleUpdate(store.CHANGED_MEANWHILE)
+    DynamoAuditTrail().append(
+        _event(user.user_id, "OPERATOR_ERASED", now, operator, fields=(), detail="")
+    )
+    return {
+        "user_id": user.user_id,
+        "status": STATUS_DEACTIVATED,
+        "anonymised_at": iso(now),
+        **_done(operator),
+    }
 
 
 def correct_name(d: Desk, operator: Operator, user_id: str, name: str) -> dict[str, Any]:

@@ -36,6 +36,12 @@ LABELS = {
     "email_deliverable": "Recibe correos",
     "totp_enabled": "Segundo factor",
 }
+SESSION_COLUMNS = (
+    ("created_at", "Inicio (UTC)"),
+    ("last_seen_at", "Última actividad (UTC)"),
+    ("device", "Dispositivo"),
+    ("source_ip", "Origen"),
+)
 AUDIT_COLUMNS = (
     ("at", "Fecha (UTC)"),
     ("event", "Evento"),
@@ -86,11 +92,13 @@ def account(result: dict[str, Any]) -> str:
             (LABELS["deactivated_at"], result["deactivated_at"]),
             (LABELS["deactivation_reason"], result["deactivation_reason"]),
         ]
+    if result.get("anonymised_at"):
+        rows.append(("Datos personales", f"ELIMINADOS (anonimizada el {result['anonymised_at']})"))
     lock = result["lock"]
     locked = f"BLOQUEADA hasta {lock['locked_until']} (UTC)"
     state = locked if lock["locked"] else "no bloqueada"
     rows.append(("Bloqueo", f"{state}; intentos fallidos recientes: {lock['recent_failures']}"))
-    if "mail" in result:
+    if result.get("mail"):
         mail = result["mail"]
         delivery = (
             "recibe correos"
@@ -101,8 +109,13 @@ def account(result: dict[str, Any]) -> str:
             )
         )
         rows.append(("Entrega de correo", delivery))
+    sessions = result.get("sessions") or []
+    open_ = table(sessions, SESSION_COLUMNS) if sessions else "(ninguna)"
     events = table(result["audit"], AUDIT_COLUMNS)
-    return f"{pairs(rows)}\n\nÚltimos eventos (del más antiguo al más reciente):\n{events}"
+    return (
+        f"{pairs(rows)}\n\nSesiones abiertas (la más reciente primero):\n{open_}\n\n"
+        f"Últimos eventos (del más antiguo al más reciente):\n{events}"
+    )
 
 
 def trail(result: dict[str, Any]) -> str:

@@ -98,6 +98,25 @@ def test_show_gives_profile_lock_state_and_recent_audit_but_no_secret_r_adm_1(cl
     assert "Segundo factor" in out and "Recibe correos" in out and "totp_enabled" not in out
 
 
+def test_show_lists_the_open_sessions_with_device_and_source_never_a_token_r_adm_1(client, capsys):
+    token = signed_in(client)
+    shown = as_json(capsys, "show", USER)
+    (session,) = shown["sessions"]
+    assert session["source_ip"] == "127.0.0.1" and session["device"]
+    assert token not in json.dumps(shown)
+    status, out, _ = run_admin(capsys, "show", USER)
+    assert status == 0 and "Sesiones abiertas" in out and "127.0.0.1" in out
+
+
+def test_show_of_an_erased_account_says_its_data_are_gone_r_priv_4(client, capsys):
+    signed_in(client)
+    assert run_admin(capsys, "erase", USER, "--ticket", "MDA-77")[0] == 0
+    shown = as_json(capsys, "show", USER)
+    assert shown["anonymised_at"] and shown["mail"] is None and shown["sessions"] == []
+    status, out, _ = run_admin(capsys, "show", USER)
+    assert status == 0 and "ELIMINADOS" in out
+
+
 def test_show_lists_only_the_latest_20_events_and_audit_all_of_them_r_adm_1(client, clock, capsys):
     assert register(client).status == 201
     for _ in range(22):

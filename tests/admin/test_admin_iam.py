@@ -160,6 +160,22 @@ def export(desk: Desk, n: int, folder: Path) -> None:
     desk("export", _user(n), "--ticket", "MDA-9", "--output", str(folder / f"{n}.json"))
 
 
+def erase(desk: Desk, n: int) -> None:
+    signed_in(desk.client, n)
+    desk("erase", _user(n), "--ticket", "MDA-10")
+    other = n + 100
+    signed_in(desk.client, other)
+    desk(
+        "deactivate",
+        _user(other),
+        "--reason",
+        "La persona lo pidió por escrito",
+        "--ticket",
+        "MDA-11",
+    )
+    desk("erase", _user(other), "--ticket", "MDA-12")
+
+
 Journey = Callable[[Desk, int, Path], None]
 
 
@@ -179,8 +195,8 @@ JOURNEYS: dict[str, Journey] = {
     "mail-clear": _plain(mail_clear),
     "totp-reset": _plain(totp_reset),
     "export": export,
-    # "erase" (R-PRIV-4, `erase ID --ticket T`): its journey goes here with the command, an
-    # active and a deactivated account anonymised, and its grants in OperatorPolicy.
+    # An active and a deactivated account anonymised (R-PRIV-4).
+    "erase": _plain(erase),
 }
 
 
