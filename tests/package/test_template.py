@@ -420,6 +420,23 @@ def test_policy_grants_the_retention_job_exactly_what_it_uses_r_priv_4(template,
     }
 
 
+def test_a_notification_the_handler_fails_on_waits_in_a_dead_letter_queue_r_mail_2(template):
+    """SNS invokes the handler asynchronously: after Lambda's two retries a failed notification
+    would be dropped. It goes to an encrypted queue the handler's role alone may send to, and an
+    alarm tells the operators (docs/operations.md has the replay)."""
+    resources_ = template["Resources"]
+    function = resources_["SesEvents"]["Properties"]
+    queue = {"Fn::GetAtt": ["SesEventsDeadLetters", "Arn"]}
+    assert function["DeadLetterQueue"] == {"Type": "SQS", "TargetArn": queue}
+    props = resources_["SesEventsDeadLetters"]["Properties"]
+    assert props["SqsManagedSseEnabled"] is True and props["MessageRetentionPeriod"] == 14 * 86400
+    (send,) = [s for s in statements(template, "SesEventsRole") if s["Resource"] == queue]
+    assert send["Action"] == ["sqs:SendMessage"]
+    alarm = resources_["SesEventsDeadLettersAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "OperatorsTopic"}]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+
+
 def test_every_send_email_names_the_stage_configuration_set_r_mail_1(template, client):
     """R-MAIL-1: every mail the journeys send goes through the configuration set the template
     declares, whose event destination feeds the handler."""
