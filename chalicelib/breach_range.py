@@ -8,6 +8,7 @@ registration goes on rather than depend on a third party's availability.
 from __future__ import annotations
 
 import logging
+import time
 import urllib.error
 import urllib.request
 
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 
 UNAVAILABLE = "breached_password_check_unavailable"
 MAX_RANGE_BYTES = 512 * 1024
+CHUNK_BYTES = 16 * 1024
 
 
 class RangeClient:
@@ -29,10 +31,21 @@ class RangeClient:
             f"{self.base_url}/range/{prefix}",
             headers={"Add-Padding": "true", "User-Agent": "ecuapass-registro"},
         )
+        # urllib's timeout bounds each socket operation, not the whole answer: a body sent a few
+        # bytes at a time would hold the registration for as long as it lasts. The deadline
+        # bounds the whole look-up (R-ABUSE-2: fail-open past it).
+        deadline = time.monotonic() + self.timeout_seconds
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as answer:
-                body: bytes = answer.read(MAX_RANGE_BYTES)
-                return body.decode("utf-8", errors="replace")
+                body = b""
+                while len(body) < MAX_RANGE_BYTES:
+                    chunk: bytes = answer.read1(CHUNK_BYTES)
+                    if not chunk:
+                        break
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("range answer slower than the timeout")
+                return body[:MAX_RANGE_BYTES].decode("utf-8", errors="replace")
         except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
             status = exc.code if isinstance(exc, urllib.error.HTTPError) else None
             log.warning(

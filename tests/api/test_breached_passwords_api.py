@@ -51,6 +51,8 @@ class RangeServer:
     breached: set[str] = field(default_factory=set)
     status: int = 200
     delay: float = 0.0
+    # Seconds between the pieces of a body sent a few bytes at a time (0: all at once).
+    trickle: float = 0.0
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def body(self, prefix: str) -> str:
@@ -76,7 +78,14 @@ def range_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RangeServer]:
             self.send_response(state.status)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            if not state.trickle:
+                self.wfile.write(payload)
+                return
+            step = max(1, len(payload) // 8)
+            for start in range(0, len(payload), step):
+                self.wfile.write(payload[start : start + step])
+                self.wfile.flush()
+                time.sleep(state.trickle)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             return
@@ -200,6 +209,17 @@ def test_registration_goes_on_when_the_range_api_times_out_r_abuse_2(
     warnings = _unavailable(caplog)
     assert [r.reason for r in warnings] == ["TimeoutError"]
     assert all(_split(PASSWORD)[0] not in r.getMessage() + r.reason for r in warnings)
+
+
+def test_an_answer_that_trickles_past_the_timeout_fails_open_r_abuse_2(
+    client: Any, range_server: RangeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The timeout bounds the whole look-up, not each read: a body sent a piece every 0.1 s,
+    each read well within the 0.2 s timeout, is abandoned once the look-up takes longer."""
+    range_server.breached.add(PASSWORD)
+    range_server.trickle = 0.1
+    assert _register(client, PASSWORD).status == 201
+    assert [r.reason for r in _unavailable(caplog)] == ["TimeoutError"]
 
 
 def test_registration_goes_on_when_the_range_api_fails_r_abuse_2(
