@@ -14,6 +14,7 @@ from tests.browser.conftest import Stack
 from tests.browser.pages import (
     SPANISH,
     Console,
+    assert_accessible,
     expect_field_error,
     expect_focused_in_view,
     fill_registration,
@@ -24,6 +25,7 @@ from tests.browser.pages import (
     phone_page,
     screenshot,
     unlabelled_controls,
+    wait_for_proof_of_work,
 )
 
 REQUIRED = [
@@ -332,3 +334,42 @@ def test_public_pages_fit_a_375px_phone_and_every_input_has_a_label(
         expect_field_error(page, "phone1")
         no_horizontal_scroll(page)
         console.check((400, "/v1/registration"))
+
+
+def test_an_address_that_bounced_is_refused_at_the_check_and_at_the_code_request_r_mail_3(
+    page: Page, stack: Stack
+) -> None:
+    """R-MAIL-3, R-MAIL-4: a code mailed to SES's simulated bounce address comes back as a
+    permanent bounce through the local stack's simulator; the form then says, at «Comprobar
+    disponibilidad» and at «Solicitar código de seguridad», that the address receives no mail and
+    how to go on."""
+    who = person("rebote", 2_345_671)
+    bouncing = "bounce@simulator.amazonses.com"
+    open_page(page, stack, "registro.html")
+    fill_registration(page, who, email=bouncing, email_confirmation=bouncing)
+    wait_for_proof_of_work(page)
+    page.get_by_test_id("check-email").click()
+    expect(page.get_by_test_id("check-email-result")).to_contain_text("Disponible")
+    page.get_by_role("button", name="Solicitar código de seguridad").click()
+    expect(page.get_by_test_id("request-code-result")).to_contain_text("15 minutos")
+
+    # The simulator's bounce reaches the feedback handler within about a second.
+    undeliverable = re.compile("No es posible enviar correos a esta dirección")
+    result = page.get_by_test_id("check-email-result")
+    change = page.get_by_test_id("change-email")
+    for _ in range(20):
+        if change.is_visible():
+            change.click()
+        page.get_by_test_id("check-email").click()
+        expect(result).to_contain_text(re.compile("Disponible|No es posible"))
+        if undeliverable.search(result.inner_text()):
+            break
+        page.wait_for_timeout(500)
+    expect(result).to_contain_text(undeliverable)
+    expect(result).to_contain_text("use otro correo")
+
+    wait_for_proof_of_work(page)
+    page.get_by_role("button", name="Solicitar código de seguridad").click()
+    message = expect_field_error(page, "email")
+    assert "rechazado definitivamente o marcado como no deseado" in message, message
+    assert_accessible(page, "registration, undeliverable address")
