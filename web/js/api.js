@@ -33,6 +33,10 @@ export const SERVER_ERROR_MESSAGE =
 
 const REQUEST_TIMEOUT_MS = 30000;
 
+// A 401 that refuses what the person typed (a password, a second factor's code) on an
+// authenticated call: the session is still good, the page shows the error on its field.
+const WRONG_SECRET_CODES = new Set(["INVALID_CREDENTIALS", "TOTP_INVALID"]);
+
 export class ApiError extends Error {
   constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null, attemptsLeft = null }) {
     super(message);
@@ -147,7 +151,7 @@ export async function request(method, path, { body, auth = false } = {}) {
   }
 
   const err = errorFromResponse(response.status, data, parseRetryAfter(response.headers.get("Retry-After")));
-  if (auth && response.status === 401 && err.code !== "INVALID_CREDENTIALS") {
+  if (auth && response.status === 401 && !WRONG_SECRET_CODES.has(err.code)) {
     err.handled = true;
     expireSession();
   }
@@ -222,6 +226,13 @@ export const accountSessions = {
   list: () => request("GET", "/v1/account/sessions", { auth: true }),
   end: (id) => request("DELETE", `/v1/account/sessions/${encodeURIComponent(id)}`, { auth: true }),
   endOthers: () => post("/v1/account/sessions/end-others", undefined, true),
+};
+
+// --- The account's second factor (authenticated, R-SEC-2) -------------------------------------
+export const secondFactor = {
+  enrol: (password) => post("/v1/account/totp", { password }, true),
+  confirm: (code) => post("/v1/account/totp/confirmation", { code }, true),
+  deactivate: (password, code) => post("/v1/account/totp/deactivation", { password, code }, true),
 };
 
 // --- Password recovery (public, issue 8) ------------------------------------------------------
