@@ -38,7 +38,16 @@ const REQUEST_TIMEOUT_MS = 30000;
 const WRONG_SECRET_CODES = new Set(["INVALID_CREDENTIALS", "TOTP_INVALID"]);
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null, attemptsLeft = null }) {
+  constructor({
+    status = 0,
+    code = "UNKNOWN",
+    message,
+    fields = null,
+    retryAfter = null,
+    attemptsLeft = null,
+    totpChallenge = null,
+    expiresInSeconds = null,
+  }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -47,6 +56,9 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter; // seconds, or null
     // R-UX-2: tries left before the temporary lock-out (INVALID_CREDENTIALS, SECURITY_CODE_INVALID).
     this.attemptsLeft = Number.isInteger(attemptsLeft) && attemptsLeft >= 0 ? attemptsLeft : null;
+    // R-SEC-2: TOTP_REQUIRED's single-use challenge for POST /v1/sessions/totp, and its lifetime.
+    this.totpChallenge = typeof totpChallenge === "string" && totpChallenge ? totpChallenge : null;
+    this.expiresInSeconds = Number.isInteger(expiresInSeconds) && expiresInSeconds > 0 ? expiresInSeconds : null;
     this.handled = false; // true when the wrapper already acted (e.g. redirected on 401)
   }
 }
@@ -78,6 +90,8 @@ function errorFromResponse(status, data, retryAfter) {
       fields: error.fields,
       retryAfter,
       attemptsLeft: error.attempts_left,
+      totpChallenge: error.totp_challenge,
+      expiresInSeconds: error.expires_in_seconds,
     });
   }
   return new ApiError({ status, code: `HTTP_${status}`, message: fallback, retryAfter });
@@ -206,6 +220,8 @@ export const privacy = {
 export const sessions = {
   login: (userId, password) => post("/v1/sessions", { user_id: userId, password }),
   logout: () => request("DELETE", "/v1/sessions/current", { auth: true }),
+  // R-SEC-2: the log-in's second step, with the challenge of TOTP_REQUIRED.
+  verifyCode: (totpChallenge, code) => post("/v1/sessions/totp", { totp_challenge: totpChallenge, code }),
 };
 
 // --- Account (authenticated) ------------------------------------------------------------------
