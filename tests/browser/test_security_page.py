@@ -3,17 +3,17 @@ one account seen from several browsers, ending one, ending all the others, the p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from playwright.sync_api import Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import Stack
 from tests.browser.pages import (
     PHONE,
     Console,
+    answer_unavailable,
     api,
     assert_accessible,
     log_in,
@@ -30,7 +30,6 @@ ANDROID = (
 )
 WINDOWS_FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 SESSIONS = "/v1/account/sessions"
-UNAVAILABLE = "El servicio no está disponible en este momento. Inténtelo en unos minutos."
 EXPIRED = "Su sesión ha expirado o fue cerrada"
 
 
@@ -177,16 +176,7 @@ def test_errors_are_told_apart_and_an_expired_session_goes_to_log_in_r_sec_1(
 
         # An answer of the service saying it is unavailable.
         page.unroute(f"**{SESSIONS}/*")
-
-        def unavailable(route: Route) -> None:
-            route.fulfill(
-                status=503,
-                content_type="application/json",
-                headers={"Access-Control-Allow-Origin": "*"},
-                body=json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE}}),
-            )
-
-        page.route(f"**{SESSIONS}/end-others", unavailable)
+        page.route(f"**{SESSIONS}/end-others", answer_unavailable)
         page.get_by_test_id("end-others").click()
         expect(status).to_contain_text("no está disponible")
         expect(status).not_to_contain_text("no hubo respuesta")
