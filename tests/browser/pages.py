@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, ViewportSize, expect
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Route, ViewportSize, expect
 
-from tests.helpers import cedula, registration_body, solved_at
+from tests.helpers import cedula, registration_body, solved_at, totp_code
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Stack
@@ -159,23 +160,72 @@ def log_in_by_api(stack: Stack, user_id: str, password: str) -> Answer:
     return api(stack, "POST", "/v1/sessions", {"user_id": user_id, "password": password})
 
 
+@dataclass
+class Authenticator:
+    """The person's authenticator app, holding the secret the page showed (R-SEC-2).
+
+    The local stack runs on the real clock, and the API accepts a code once per 30-second step
+    (no replay): `code()` gives the code of a step this account has not used yet, waiting for
+    the next step when the current one was already used.
+    """
+
+    secret: str
+    used_step: int = -1
+
+    def code(self) -> str:
+        while int(time.time()) // 30 <= self.used_step:
+            time.sleep(30.05 - time.time() % 30)
+        now = time.time()
+        self.used_step = int(now) // 30
+        return totp_code(self.secret, now)
+
+    def wrong_code(self) -> str:
+        """Six digits that are none of the codes the API accepts now."""
+        now = time.time()
+        window = {totp_code(self.secret, now + d) for d in (-60, -30, 0, 30, 60)}
+        return next(c for c in ("000000", "111111", "222222", "333333") if c not in window)
+
+
+def enable_factor_by_api(
+    stack: Stack, token: str, password: str = PASSWORD
+) -> tuple[Authenticator, list[str]]:
+    """The second factor turned on without the browser; the app and the 10 recovery codes."""
+    answer = api(stack, "POST", "/v1/account/totp", {"password": password}, token=token)
+    assert answer.status == 201, answer.body
+    app = Authenticator(answer.body["secret"])
+    answer = api(stack, "POST", "/v1/account/totp/confirmation", {"code": app.code()}, token=token)
+    assert answer.status == 200, answer.body
+    return app, list(answer.body["recovery_codes"])
+
+
+def turn_off_by_api(stack: Stack, token: str, code: str, password: str = PASSWORD) -> None:
+    answer = api(
+        stack,
+        "POST",
+        "/v1/account/totp/deactivation",
+        {"password": password, "code": code},
+        token=token,
+    )
+    assert answer.status == 200, answer.body
+
+
 def token_of(page: Page) -> str:
     token = page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')")
     assert token, "no session token in sessionStorage"
     return str(token)
 
 
-UNAVAILABLE = "El servicio no está disponible en este momento. Inténtelo en unos minutos."
+SERVICE_UNAVAILABLE = "El servicio no está disponible en este momento. Inténtelo en unos minutos."
 
 
 def answer_unavailable(route: Route) -> None:
-    """A `page.route` handler: the service's own 503 (R-UX-5: not a network failure), readable
-    by the page across origins."""
+    """A route handler: the service answers that it is unavailable (503), as the API does when
+    a dependency fails; for telling it apart from no answer at all (R-UX-5)."""
     route.fulfill(
         status=503,
         content_type="application/json",
         headers={"Access-Control-Allow-Origin": "*"},
-        body=json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": UNAVAILABLE}}),
+        body=json.dumps({"error": {"code": "SERVICE_UNAVAILABLE", "message": SERVICE_UNAVAILABLE}}),
     )
 
 
@@ -232,6 +282,25 @@ def log_in(page: Page, stack: Stack, user_id: str, password: str) -> None:
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
 
 
+def log_in_to_code_step(page: Page, stack: Stack, user_id: str, password: str) -> Locator:
+    """The password of an account with a second factor (R-SEC-2): the landing page's code step,
+    its field focused."""
+    _submit_log_in(page, stack, user_id, password)
+    step = page.get_by_test_id("login-code-form")
+    expect(step).to_be_visible()
+    expect(page.locator("#login-code")).to_be_focused()
+    return step
+
+
+def log_in_with_code(page: Page, stack: Stack, user_id: str, password: str, code: str) -> None:
+    """Password, then a TOTP or recovery code, then the menu."""
+    log_in_to_code_step(page, stack, user_id, password)
+    page.fill("#login-code", code)
+    page.get_by_test_id("verify-code").click()
+    page.wait_for_url("**/menu.html")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+
+
 def log_in_refused(page: Page, stack: Stack, user_id: str, password: str) -> str:
     """Tries to log in through the landing page; the message the page shows."""
     _submit_log_in(page, stack, user_id, password)
@@ -241,11 +310,19 @@ def log_in_refused(page: Page, stack: Stack, user_id: str, password: str) -> str
     return summary.inner_text()
 
 
-def expect_field_error(page: Page, name: str, text: str | re.Pattern[str] | None = None) -> str:
-    """The error shown next to field `name`: aria-invalid, aria-describedby and the message."""
-    control = page.locator(f"[name='{name}']").first
+def expect_field_error(
+    page: Page,
+    name: str,
+    text: str | re.Pattern[str] | None = None,
+    *,
+    within: Locator | None = None,
+) -> str:
+    """The error shown next to field `name`: aria-invalid, aria-describedby and the message.
+    `within`: the form, where a page has several fields of that name (one form shown at a time)."""
+    scope = within or page
+    control = scope.locator(f"[name='{name}']").first
     expect(control).to_have_attribute("aria-invalid", "true")
-    message = page.get_by_test_id(f"error-{name}")
+    message = scope.get_by_test_id(f"error-{name}")
     expect(message).to_be_visible()
     if text is not None:
         expect(message).to_have_text(text)

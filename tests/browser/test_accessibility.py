@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.browser.conftest import Stack
 from tests.browser.pages import (
     PHONE,
+    Authenticator,
     Console,
     Person,
     assert_accessible,
@@ -23,6 +24,7 @@ from tests.browser.pages import (
     overflow,
     person,
     register_by_api,
+    screenshot,
     set_acknowledged_notice,
 )
 
@@ -288,6 +290,131 @@ def test_no_page_scrolls_sideways_at_320px_or_200pct_zoom_with_errors_shown(
         open_page(page, stack, "baja.html")
         submit_empty(page, "deactivate")
         fits(page, "baja.html with its errors")
+
+
+SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+        'main button, main input, main select, main a.button'))
+    .filter(el => el.getClientRects().length)
+    .filter(el => { const r = el.getBoundingClientRect(); return r.width < 24 || r.height < 24; })
+    .map(el => `${el.id || el.textContent.trim()}`)"""
+
+
+def tab_to(page: Page, selector: str, presses: int = 40) -> None:
+    """Tab (keyboard only) until `selector` has the focus, then stop; fails if it never does."""
+    for _ in range(presses):
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def press(page: Page, selector: str) -> None:
+    """Tab to `selector`, then Enter: a button pressed with the keyboard alone."""
+    tab_to(page, selector)
+    page.keyboard.press("Enter")
+
+
+def submit_empty_by_keyboard(page: Page, opener: str, first: str, flagged: str, state: str) -> None:
+    """Presses `opener` with the keyboard: its form shows with the focus on `first`; Enter sends
+    it empty and `flagged` shows its error; the state is then checked."""
+    press(page, opener)
+    expect(page.locator(first)).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(flagged)).to_have_attribute("aria-invalid", "true")
+    check_state(page, state)
+
+
+def check_state(page: Page, state: str) -> None:
+    """R-UX-6 for one state of the page: axe at this size, no sideways scroll at 320 px and at
+    200 % zoom (1366 px halved), no target under 24 × 24 px."""
+    assert_accessible(page, state)
+    size = page.viewport_size
+    assert size
+    for narrow in (NARROW, ZOOM_200):
+        page.set_viewport_size(narrow)
+        fits(page, f"{state} at {narrow['width']} px")
+        small = page.evaluate(SMALL_TARGETS)
+        assert not small, f"{state}: targets under 24 px at {narrow['width']} px: {small}"
+    page.set_viewport_size(size)
+
+
+@pytest.mark.parametrize(("viewport", "mobile"), SIZES)
+def test_the_second_factor_is_done_with_the_keyboard_and_every_state_passes_r_sec_2(
+    browser: Browser, stack: Stack, viewport: ViewportSize, mobile: bool
+) -> None:
+    """R-UX-6, R-SEC-2: turning the factor on and logging in with its code by keyboard alone;
+    each state (the password asked with its error, the QR code and its key, the recovery codes,
+    the factor on, turning it off with its errors, the log-in's code step with its error) has no
+    axe violation, fits 320 px and 200 % zoom, and has no target under 24 px."""
+    who = person(f"axf{viewport['width']}", 3_250_000 + viewport["width"])
+    register_by_api(stack, who)
+    section = "[data-testid='second-factor']"
+    with sized_page(browser, viewport, mobile=mobile) as page:
+        console = Console(page)
+        log_in(page, stack, who.user_id, who.password)
+        open_page(page, stack, "seguridad.html")
+        expect(page.locator(section)).to_have_attribute("data-state", "off")
+        check_state(page, "the second factor off")
+
+        submit_empty_by_keyboard(
+            page,
+            "#enable-factor",
+            "#enrol-password",
+            "#enrol-password",
+            "the password asked, with its error",
+        )
+        page.keyboard.type(who.password)
+        page.keyboard.press("Enter")
+        expect(page.locator(section)).to_have_attribute("data-state", "enrol-scan")
+        expect(page.locator("#confirm-title")).to_be_focused()
+        check_state(page, "the QR code and its key")
+        if mobile:
+            screenshot(page, "security-factor-enrolment-phone", full_page=True)
+        app = Authenticator(page.get_by_test_id("totp-secret").inner_text().replace(" ", ""))
+        tab_to(page, "#confirm-code")
+        page.keyboard.type(app.code())
+        page.keyboard.press("Enter")
+        expect(page.locator(section)).to_have_attribute("data-state", "recovery-codes")
+        check_state(page, "the recovery codes")
+        if not mobile:
+            screenshot(page, "security-factor-recovery-codes")
+        codes = page.get_by_test_id("recovery-code-list").locator("li").all_inner_texts()
+        press(page, "#recovery-done")
+        expect(page.locator(section)).to_have_attribute("data-state", "on")
+        check_state(page, "the second factor on")
+
+        submit_empty_by_keyboard(
+            page,
+            "#disable-factor",
+            "#disable-password",
+            "#disable-code",
+            "turning it off, with its errors",
+        )
+        press(page, "#disable-form [data-action='factor-cancel']")
+        expect(page.locator(section)).to_have_attribute("data-state", "on")
+        expect(page.locator("#disable-factor")).to_be_focused()
+
+        # The log-in's code step, by keyboard: the focus is in the code field when it appears.
+        press(page, "[data-testid='logout']")
+        page.wait_for_url("**/index.html")
+        expect(page.locator("body")).to_have_attribute("data-ready", "true")
+        tab_to(page, "#login-user-id")
+        page.keyboard.type(who.user_id)
+        page.keyboard.press("Tab")
+        page.keyboard.type(who.password)
+        page.keyboard.press("Enter")
+        expect(page.locator("#login-code")).to_be_focused()
+        check_state(page, "the log-in's code step")
+        if not mobile:
+            page.evaluate("window.scrollTo(0, 0)")
+            screenshot(page, "login-code-step")
+        page.keyboard.press("Enter")
+        expect(page.locator("#login-code")).to_have_attribute("aria-invalid", "true")
+        check_state(page, "the log-in's code step with its error")
+        page.keyboard.type(codes[0])
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/menu.html")
+        console.check((401, "/v1/sessions"))
 
 
 def control_tops(page: Page, ids: list[str]) -> list[float]:

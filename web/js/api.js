@@ -33,8 +33,21 @@ export const SERVER_ERROR_MESSAGE =
 
 const REQUEST_TIMEOUT_MS = 30000;
 
+// A 401 that refuses what the person typed (a password, a second factor's code) on an
+// authenticated call: the session is still good, the page shows the error on its field.
+const WRONG_SECRET_CODES = new Set(["INVALID_CREDENTIALS", "TOTP_INVALID"]);
+
 export class ApiError extends Error {
-  constructor({ status = 0, code = "UNKNOWN", message, fields = null, retryAfter = null, attemptsLeft = null }) {
+  constructor({
+    status = 0,
+    code = "UNKNOWN",
+    message,
+    fields = null,
+    retryAfter = null,
+    attemptsLeft = null,
+    totpChallenge = null,
+    expiresInSeconds = null,
+  }) {
     super(message);
     this.name = "ApiError";
     this.status = status;
@@ -43,6 +56,9 @@ export class ApiError extends Error {
     this.retryAfter = retryAfter; // seconds, or null
     // R-UX-2: tries left before the temporary lock-out (INVALID_CREDENTIALS, SECURITY_CODE_INVALID).
     this.attemptsLeft = Number.isInteger(attemptsLeft) && attemptsLeft >= 0 ? attemptsLeft : null;
+    // R-SEC-2: TOTP_REQUIRED's single-use challenge for POST /v1/sessions/totp, and its lifetime.
+    this.totpChallenge = typeof totpChallenge === "string" && totpChallenge ? totpChallenge : null;
+    this.expiresInSeconds = Number.isInteger(expiresInSeconds) && expiresInSeconds > 0 ? expiresInSeconds : null;
     this.handled = false; // true when the wrapper already acted (e.g. redirected on 401)
   }
 }
@@ -74,6 +90,8 @@ function errorFromResponse(status, data, retryAfter) {
       fields: error.fields,
       retryAfter,
       attemptsLeft: error.attempts_left,
+      totpChallenge: error.totp_challenge,
+      expiresInSeconds: error.expires_in_seconds,
     });
   }
   return new ApiError({ status, code: `HTTP_${status}`, message: fallback, retryAfter });
@@ -150,7 +168,7 @@ async function exchange(method, path, { body, auth = false, fresh = false } = {}
   }
 
   const err = errorFromResponse(response.status, data, parseRetryAfter(response.headers.get("Retry-After")));
-  if (auth && response.status === 401 && err.code !== "INVALID_CREDENTIALS") {
+  if (auth && response.status === 401 && !WRONG_SECRET_CODES.has(err.code)) {
     err.handled = true;
     expireSession();
   }
@@ -212,6 +230,8 @@ export const privacy = {
 export const sessions = {
   login: (userId, password) => post("/v1/sessions", { user_id: userId, password }),
   logout: () => request("DELETE", "/v1/sessions/current", { auth: true }),
+  // R-SEC-2: the log-in's second step, with the challenge of TOTP_REQUIRED.
+  verifyCode: (totpChallenge, code) => post("/v1/sessions/totp", { totp_challenge: totpChallenge, code }),
 };
 
 // --- Account (authenticated) ------------------------------------------------------------------
@@ -232,6 +252,13 @@ export const accountSessions = {
   list: () => request("GET", "/v1/account/sessions", { auth: true }),
   end: (id) => request("DELETE", `/v1/account/sessions/${encodeURIComponent(id)}`, { auth: true }),
   endOthers: () => post("/v1/account/sessions/end-others", undefined, true),
+};
+
+// --- The account's second factor (authenticated, R-SEC-2) -------------------------------------
+export const secondFactor = {
+  enrol: (password) => post("/v1/account/totp", { password }, true),
+  confirm: (code) => post("/v1/account/totp/confirmation", { code }, true),
+  deactivate: (password, code) => post("/v1/account/totp/deactivation", { password, code }, true),
 };
 
 // --- Password recovery (public, issue 8) ------------------------------------------------------
