@@ -89,7 +89,7 @@ def log_out(page: Page) -> None:
 def test_turn_on_log_in_with_a_code_and_a_recovery_code_then_turn_off_r_sec_2(
     page: Page, stack: Stack
 ) -> None:
-    who = person("factor", 3_601_001)
+    who = person("factor", 3_611_001)
     register_by_api(stack, who)
     console = Console(page)
     log_in(page, stack, who.user_id, who.password)
@@ -244,7 +244,7 @@ def test_turn_on_log_in_with_a_code_and_a_recovery_code_then_turn_off_r_sec_2(
 def test_wrong_codes_lock_the_log_in_and_the_lock_offers_a_new_password_r_sec_2(
     page: Page, stack: Stack
 ) -> None:
-    who, app = account_with_factor(stack, "factorlock", 3_601_002)
+    who, app = account_with_factor(stack, "factorlock", 3_611_002)
     console = Console(page)
     step = log_in_to_code_step(page, stack, who.user_id, who.password)
     for left in ("Le quedan 4 intentos", "Le quedan 3 intentos", "Le quedan 2 intentos"):
@@ -270,7 +270,7 @@ def test_the_security_page_lock_out_and_failures_are_said_on_the_form_r_sec_2(
 ) -> None:
     """R-UX-5: no answer at all and an unavailable service are told apart, the form keeps what
     was typed; the fifth wrong password locks, and the lock offers a new password."""
-    who = person("factorerr", 3_601_003)
+    who = person("factorerr", 3_611_003)
     register_by_api(stack, who)
     console = Console(page)
     log_in(page, stack, who.user_id, who.password)
@@ -315,7 +315,7 @@ def test_the_security_page_lock_out_and_failures_are_said_on_the_form_r_sec_2(
 def test_the_code_step_tells_network_and_service_failures_apart_r_sec_2(
     page: Page, stack: Stack
 ) -> None:
-    who, app = account_with_factor(stack, "factornet", 3_601_004)
+    who, app = account_with_factor(stack, "factornet", 3_611_004)
     console = Console(page)
     step = log_in_to_code_step(page, stack, who.user_id, who.password)
     summary = step.get_by_test_id("form-error")
@@ -352,7 +352,7 @@ def test_a_factor_changed_in_another_window_shows_as_it_is_now_r_sec_2(
 ) -> None:
     """The API's 409s: the factor turned on, off, or its enrolment ended elsewhere while the page
     was on another step; the page shows the state as it is now and says why."""
-    who = person("factorotra", 3_601_005)
+    who = person("factorotra", 3_611_005)
     register_by_api(stack, who)
     elsewhere = log_in_by_api(stack, who.user_id, who.password).body["token"]
     console = Console(page)
