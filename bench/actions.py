@@ -35,11 +35,9 @@ import os
 import random
 import re
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -66,7 +64,8 @@ OLDER_NOTICE = "2020-01-01"
 
 def padded_range(prefix: str) -> str:
     """What the range API answers for `prefix` with `Add-Padding: true`: 800 to 1,000 lines of
-    35-hex-digit suffixes, the padding ones with count 0 (none is a bench password's)."""
+    35-hex-digit suffixes, the padding ones with count 0 (none is a bench password's). Served
+    on loopback in a thread of the bench's process, whose CPU is never a request's."""
     rng = random.Random(prefix)
     lines = [
         f"{rng.getrandbits(140):035X}:{rng.choice((0, rng.randint(1, 5000)))}"
@@ -75,29 +74,7 @@ def padded_range(prefix: str) -> str:
     return "\r\n".join(lines)
 
 
-def serve_ranges() -> str:
-    """A stand-in for api.pwnedpasswords.com on loopback, in a thread of this process (its CPU
-    is another thread's, never in a request's measured CPU); its base URL."""
-
-    class Ranges(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            payload = padded_range(self.path.rsplit("/", 1)[-1]).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Ranges)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def configure_environment(rate_limits: str, proof_of_work: str, hibp_api_url: str) -> None:
+def configure_environment(rate_limits: str, proof_of_work: str) -> None:
     stage = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][STAGE]
     os.environ.update(stage["environment_variables"])
     os.environ.update(
@@ -106,7 +83,6 @@ def configure_environment(rate_limits: str, proof_of_work: str, hibp_api_url: st
             "RATE_LIMITS_PER_IP": rate_limits,
             "PROOF_OF_WORK": proof_of_work,
             "BREACHED_PASSWORD_CHECK": "on",
-            "HIBP_API_URL": hibp_api_url,
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_SESSION_TOKEN": "bench",
@@ -666,8 +642,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
-    configure_environment(args.rate_limits, args.proof_of_work, serve_ranges())
+    configure_environment(args.rate_limits, args.proof_of_work)
     sys.path.insert(0, str(ROOT))
+    from tests.helpers import loopback_http
+
+    def ranges(path: str, _headers: dict[str, str]) -> tuple[int, bytes]:
+        return 200, padded_range(path.rsplit("/", 1)[-1]).encode()
+
+    with loopback_http(ranges) as url:
+        os.environ["HIBP_API_URL"] = url  # read by the settings when `measure` imports the app
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     from bench.probe import Probe
 
     probe = Probe(audit_table=os.environ["AUDIT_TABLE"])
@@ -723,7 +710,6 @@ def main() -> None:
     result = {
         "rate_limits_per_ip": args.rate_limits,
         "proof_of_work": args.proof_of_work,
-        "setting_exists": hasattr(settings, "rate_limits_per_ip"),
         "routes": sorted(
             f"{method} {path}"
             for path, entry in application.app.routes.items()

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -556,6 +558,36 @@ def solved_at(api_url: str) -> str:
         body = json.loads(r.read())
     assert body["required"], body
     return solve_challenge(body["challenge"])
+
+
+# --- a third party on loopback ----------------------------------------------------------------
+
+
+@contextmanager
+def loopback_http(answer: Callable[[str, dict[str, str]], tuple[int, bytes]]) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1, in a thread, answering each GET with `answer(path, headers)`
+    (status, body; headers lower-cased); its base URL. Stands in for the breached-password
+    range API (R-ABUSE-2) in its tests and in make bench, so nothing leaves the machine."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, payload = answer(self.path, {k.lower(): v for k, v in self.headers.items()})
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- SES's feedback (R-MAIL-*) -----------------------------------------------------------------
