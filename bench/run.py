@@ -72,6 +72,18 @@ q = resource.getrusage(resource.RUSAGE_SELF)
 print(wall, q.ru_utime + q.ru_stime - r.ru_utime - r.ru_stime)
 """
 
+# A full garbage collection of a container's heap after its imports: what a collection costs
+# when one falls in the first request (the bench freezes its own heap, moto's, out of it).
+GC_CHILD = """\
+import app, gc, importlib, pkgutil, time, chalicelib
+for m in pkgutil.walk_packages(chalicelib.__path__, 'chalicelib.'):
+    importlib.import_module(m.name)
+import botocore.session, pynamodb.models
+t = time.thread_time()
+gc.collect()
+print(time.thread_time() - t)
+"""
+
 # (RATE_LIMITS_PER_IP, PROOF_OF_WORK): as deployed; without the per-source throttles; and
 # without the proof of work too, where the architecture's budgets were set. The first two differ
 # by the throttles' writes, the last two by the proof of work's single-use write.
@@ -176,6 +188,20 @@ def cold_start(runs: int) -> dict[str, Any]:
             cwd, cached = places[place]
             samples[(place, name)].append(_time_import(IMPORTS[name], cwd, cached))
     result: dict[str, Any] = {"runs": runs, "places": list(places), "imports": list(IMPORTS)}
+    collections = [
+        float(
+            subprocess.run(
+                [PY, "-c", GC_CHILD],
+                cwd=ROOT,
+                env=_child_env(True),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    result["gc_ms"] = statistics.median(collections) * 1000
     for (place, name), values in samples.items():
         result.setdefault(place, {})[name] = {
             "wall_ms": statistics.median(v[0] for v in values) * 1000,
