@@ -286,12 +286,15 @@ def _solve_time(solve: dict[str, Any]) -> list[str]:
         "the spread is mostly the challenge's; the hash rate (the number found + 1 hashes, "
         "tried in order in the main thread) is the machine's, and gives the expected solve "
         "(half of maxNumber) and the worst (all of it). "
-        "DevTools' CPU throttling (`Emulation.setCPUThrottlingRate`) does not reach the "
-        "widget's Web Workers: a fixed loop ran "
-        f"×{main_ratio:.1f} slower at ×4 in the page's main thread but ×{worker_ratio:.1f} in a "
-        "dedicated worker, and the worker's own DevTools target answers "
-        f"«{throttling['worker_target_answer']}». So the throttled lines solve with no Web "
-        "Worker (`window.Worker` removed before the widget loads): the widget's own fallback, "
+        "DevTools' CPU throttling (`Emulation.setCPUThrottlingRate`) slows the renderer's main "
+        "thread only (Blink's ThreadCPUThrottler interrupts it every 200 µs and has it spin in "
+        "the signal handler): a fixed loop ran "
+        f"×{main_ratio:.1f} slower at ×4 in the page's main thread and ×{worker_ratio:.1f} in a "
+        "dedicated worker, which has no throttle of its own (what slows it is the spinning main "
+        "thread taking one of this machine's cores), and a worker's own DevTools target refuses "
+        f"the command: «{throttling['worker_target_answer']}». So the throttled lines solve "
+        "with no Web Worker (`window.Worker` removed before the widget loads): the widget's own "
+        "fallback, "
         "the library's same SHA-256 search in the main thread, which throttling slows.",
         *("how", "CPU", "maxNumber", "median", "p90", "worst", "hash rate"),
         *("expected (½ maxNumber)", "all of maxNumber"),
