@@ -15,13 +15,13 @@ registration (each code request and registration with a fresh proof of work, sol
 any measured time), log-in, reads, sessions, the notice's acknowledgement, profile save, e-mail
 and password change, log-out, recovery, the second factor, the data export, deactivation, then the
 failed log-ins an attacker would cause. After it, SES's notifications about one account's address
-(delivery, transient bounce, complaint, a redelivery) and a code request to an undeliverable one.
-After every journey: the proof of work's verification alone, and the retention job's runs (one
-that anonymises an account and strips a day's events, a quiet hour, a new day).
+(delivery, transient bounce, complaint, a redelivery) and a code request to an undeliverable one;
+then the proof of work's verification alone. After all the journeys, the retention job's runs
+(one that anonymises an account and strips a day's events, a quiet hour, a new day).
 
 The first journey's requests are counted (AWS calls and request units); the others are timed with
 the counting handlers switched off, so the bench's own bookkeeping never lands in a measured
-figure. Writes JSON: one row per invocation (label, route, kind, status, calls, units, times). The
+figure (the first request of the process, a container's first, is both). Writes JSON: one row per invocation (label, route, kind, status, calls, units, times). The
 fake clock and the outbox readers are the tests' own (tests/helpers.py), imported once the
 environment is set.
 """
