@@ -21,9 +21,9 @@ then the proof of work's verification alone. After all the journeys, the retenti
 
 The first journey's requests are counted (AWS calls and request units); the others are timed with
 the counting handlers switched off, so the bench's own bookkeeping never lands in a measured
-figure (the first request of the process, a container's first, is both). Writes JSON: one row per invocation (label, route, kind, status, calls, units, times). The
-fake clock and the outbox readers are the tests' own (tests/helpers.py), imported once the
-environment is set.
+figure (the first request of the process, a container's first, is both). Writes JSON: one row
+per invocation (label, route, kind, status, calls, units, times). The fake clock and the outbox
+readers are the tests' own (tests/helpers.py), imported once the environment is set.
 """
 
 from __future__ import annotations
