@@ -125,8 +125,9 @@ def _cold_start(result: dict[str, Any]) -> list[str]:
     if "gc_ms" in cold:
         lines += [
             "",
-            f"A full garbage collection of that heap (`app` and all of chalicelib, botocore, "
-            f"PynamoDB) takes {cold['gc_ms']:.0f} ms of CPU: counted in a cold start's cost, "
+            "A full garbage collection of that heap (`app` and all of chalicelib, with the "
+            "DynamoDB and SSM models a first request loads) takes "
+            f"{cold['gc_ms']:.0f} ms of CPU: counted in a cold start's cost, "
             "since one may fall in a container's first request. The bench freezes its own heap "
             "(moto, boto3, its set-up) before the first request, so that a collection over "
             "it, which no Lambda container has, is not measured there.",

@@ -72,13 +72,16 @@ q = resource.getrusage(resource.RUSAGE_SELF)
 print(wall, q.ru_utime + q.ru_stime - r.ru_utime - r.ru_stime)
 """
 
-# A full garbage collection of a container's heap after its imports: what a collection costs
-# when one falls in the first request (the bench freezes its own heap, moto's, out of it).
+# A full garbage collection of a container's heap after its imports and the service models its
+# first request loads: what a collection costs when one falls in that request (the bench freezes
+# its own heap, moto's, out of it).
 GC_CHILD = """\
 import app, gc, importlib, pkgutil, time, chalicelib
 for m in pkgutil.walk_packages(chalicelib.__path__, 'chalicelib.'):
     importlib.import_module(m.name)
 import botocore.session, pynamodb.models
+session = botocore.session.get_session()  # the models the first request loads, no call made
+clients = [session.create_client(name, region_name='us-east-1') for name in ('dynamodb', 'ssm')]
 t = time.thread_time()
 gc.collect()
 print(time.thread_time() - t)
