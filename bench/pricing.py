@@ -60,6 +60,13 @@ SES_MAIL = Price(
     "https://aws.amazon.com/ses/pricing/",
     "long-standing list price (free tier ignored)",
 )
+SNS_PUBLISH = Price(
+    "SNS standard topic publish (SES's feedback: one per notification; delivery to Lambda free)",
+    0.50 / 1e6,
+    "request",
+    "https://aws.amazon.com/sns/pricing/",
+    "long-standing list price (free tier ignored)",
+)
 COGNITO_ESSENTIALS = Price(
     "Amazon Cognito user pools, Essentials tier",
     0.015,
@@ -74,6 +81,7 @@ PRICES = (
     DYNAMODB_WRITE,
     DYNAMODB_READ,
     SES_MAIL,
+    SNS_PUBLISH,
     COGNITO_ESSENTIALS,
 )
 
@@ -97,3 +105,6 @@ ASSUMED_LATENCY_MS = {
     "ssm:GetParameter": 15.0,
 }
 DEFAULT_LATENCY_MS = 10.0
+# The breached-password range GET (R-ABUSE-2): a new HTTPS connection to the range API's CDN and a
+# ~35 KB answer, assumed (the bench serves it on loopback, so it cannot measure the real one).
+RANGE_GET_LATENCY_MS = 50.0

@@ -1,6 +1,8 @@
 """Instruments one process for the bench: AWS calls and request units through botocore's event
-system, the time moto spends standing in for AWS, the time argon2 spends hashing, and the time of
-each Lambda invocation (`Chalice.__call__`), so that a request's own work is what is left.
+system, the time moto spends standing in for AWS, the time argon2 spends hashing, the breached-
+password range GETs (R-ABUSE-2: not AWS, counted apart), and the time of each Lambda invocation
+(`Chalice.__call__` for the API, `EventSourceHandler.__call__` for the SNS and scheduled
+functions), so that an invocation's own work is what is left.
 
 Every botocore client created after `install()` (PynamoDB's and boto3's alike, since both go
 through `botocore.session.Session.create_client`) gets three handlers:
@@ -8,7 +10,8 @@ through `botocore.session.Session.create_client`) gets three handlers:
 - `before-parameter-build`: asks DynamoDB for `ReturnConsumedCapacity=TOTAL` and, for writes,
   notes the size of each item before the write (read from moto's backend, not through the API);
 - `after-call`: counts the call as `service:Operation` and computes its request units
-  (bench/capacity.py, since moto's ConsumedCapacity figures are fixed placeholders);
+  (bench/capacity.py, since moto's ConsumedCapacity figures are fixed placeholders), and notes
+  which kinds of item each read asks for (the code request's BatchGetItem, R-MAIL-3);
 - nothing on `before-send`: moto's own `before-send` handler is the "network", and is timed by
   wrapping `BotocoreStubber.__call__`.
 """
@@ -47,10 +50,23 @@ class Invocation:
     hash_cpu: float = 0.0
     hashes: int = 0
     status: int = 0
+    # The breached-password range GETs (R-ABUSE-2): their count, wall and CPU time. The CPU
+    # (building the request, reading the answer) stays the project's; the wait for the answer
+    # does not count as the project's wall time.
+    range_gets: int = 0
+    range_wall: float = 0.0
+    range_cpu: float = 0.0
+    # "BatchGetItem: claims EMAIL, codes REG, limits DELIVERY": what each read asked for.
+    reads: list[str] = field(default_factory=list)
+    # Audit events written with a source address or browser: each one the retention job strips
+    # later (R-PRIV-4), so a visit's cost includes that later write.
+    audit_details: int = 0
 
     @property
     def project_wall(self) -> float:
-        return self.wall - self.aws_wall - self.hash_wall
+        return (
+            self.wall - self.aws_wall - self.hash_wall - max(0.0, self.range_wall - self.range_cpu)
+        )
 
     @property
     def project_cpu(self) -> float:
@@ -66,9 +82,10 @@ class Invocation:
 
 
 class Probe:
-    def __init__(self) -> None:
+    def __init__(self, audit_table: str = "") -> None:
         self.current: Invocation | None = None
         self.counting = True
+        self.audit_table = audit_table
         self._installed = False
 
     # --- timing ---------------------------------------------------------------------------
@@ -81,6 +98,18 @@ class Probe:
             yield record
         finally:
             self.current = None
+
+    @contextmanager
+    def measured(self, label: str) -> Iterator[Invocation]:
+        """An invocation timed around the block itself: a domain call measured alone (the proof
+        of work's verification), not through a Lambda handler."""
+        with self.invocation(label) as record:
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                yield record
+            finally:
+                record.wall += time.perf_counter() - wall
+                record.cpu += time.thread_time() - cpu
 
     def _timed(self, original: Callable[..., Any], kind: str) -> Callable[..., Any]:
         probe = self
@@ -112,7 +141,10 @@ class Probe:
         import argon2
         import botocore.session
         from chalice import Chalice
+        from chalice.app import EventSourceHandler
         from moto.core.botocore_stubber import BotocoreStubber
+
+        from chalicelib.breach_range import RangeClient
 
         stub = self._timed(BotocoreStubber.__call__, "aws")
         BotocoreStubber.__call__ = stub  # type: ignore[method-assign]  # timed for every client
@@ -121,24 +153,14 @@ class Probe:
                 argon2.PasswordHasher, name, self._timed(getattr(argon2.PasswordHasher, name), "h")
             )
 
-        original_call = Chalice.__call__
+        # The API's handler, and the SNS and scheduled functions' (app.ses_events, app.retention).
+        Chalice.__call__ = self._handler(Chalice.__call__)  # type: ignore[method-assign]
+        EventSourceHandler.__call__ = self._handler(  # type: ignore[method-assign]
+            EventSourceHandler.__call__
+        )
+        RangeClient.__call__ = self._range_get(RangeClient.__call__)  # type: ignore[method-assign]
+
         probe = self
-
-        def lambda_handler(app: Chalice, event: Any, context: Any) -> dict[str, Any]:
-            record = probe.current
-            if record is None:
-                return original_call(app, event, context)
-            wall, cpu = time.perf_counter(), time.thread_time()
-            try:
-                answer = original_call(app, event, context)
-            finally:
-                record.wall += time.perf_counter() - wall
-                record.cpu += time.thread_time() - cpu
-            record.status = int(answer.get("statusCode", 0))
-            return answer
-
-        Chalice.__call__ = lambda_handler  # type: ignore[method-assign, assignment]  # timed too
-
         original_create = botocore.session.Session.create_client
 
         def create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
@@ -148,6 +170,45 @@ class Probe:
             return client
 
         botocore.session.Session.create_client = create_client
+
+    def _handler(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """A Lambda handler, timed when an invocation is being recorded."""
+        probe = self
+
+        def handler(target: Any, event: Any, context: Any) -> Any:
+            record = probe.current
+            if record is None:
+                return original(target, event, context)
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                answer = original(target, event, context)
+            finally:
+                record.wall += time.perf_counter() - wall
+                record.cpu += time.thread_time() - cpu
+            if isinstance(answer, dict) and "statusCode" in answer:
+                record.status = int(answer["statusCode"])
+            return answer
+
+        return handler
+
+    def _range_get(self, original: Callable[..., Any]) -> Callable[..., Any]:
+        """The range GET, counted and timed (see `Invocation.range_wall`)."""
+        probe = self
+
+        def get(client: Any, prefix: str) -> Any:
+            record = probe.current
+            if record is None:
+                return original(client, prefix)
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(client, prefix)
+            finally:
+                record.range_wall += time.perf_counter() - wall
+                record.range_cpu += time.thread_time() - cpu
+                if probe.counting:
+                    record.range_gets += 1
+
+        return get
 
     # --- counting -------------------------------------------------------------------------
 
@@ -187,6 +248,7 @@ class Probe:
         params = context["bench_params"]
         if model.name in READS:
             record.read_units += _read_units(model.name, params, parsed)
+            record.reads.append(f"{model.name}: {', '.join(_kinds_read(model.name, params))}")
         else:
             keys = _write_keys(model.name, params)
             before = context.get("bench_before") or [0] * len(keys)
@@ -196,6 +258,8 @@ class Probe:
                 record.write_units += capacity.write_units(
                     size_before, after, transactional=transactional
                 )
+                if table == self.audit_table and new_item and "detail_on" in new_item:
+                    record.audit_details += 1
 
 
 # --- moto's backend, read directly so that the bench's look-ups are not counted as calls -------
@@ -257,6 +321,33 @@ def _write_keys(operation: str, params: Mapping[str, Any]) -> list[tuple[str, An
         else:
             found.append((table, body["Key"], None))
     return found
+
+
+def _kind(table: str, key: Mapping[str, Any]) -> str:
+    """`limits DELIVERY#…`: the table (without its stage prefix) and the shape of the hash key,
+    its upper-case markers kept and the values (addresses, IDs) left out."""
+    name = table.rsplit("-", 1)[-1]
+    (_, raw), *_ = key[_table(table).hash_key_attr].items()
+    shape = "#".join(
+        part if part.replace("_", "").isalpha() and part.isupper() else "…"
+        for part in str(raw).split("#")
+    )
+    return f"{name} {shape}"
+
+
+def _kinds_read(operation: str, params: Mapping[str, Any]) -> list[str]:
+    if operation == "GetItem":
+        return [_kind(params["TableName"], params["Key"])]
+    if operation == "BatchGetItem":
+        return [
+            _kind(table, key)
+            for table, request in params["RequestItems"].items()
+            for key in request["Keys"]
+        ]
+    if operation == "TransactGetItems":
+        return [_kind(a["Get"]["TableName"], a["Get"]["Key"]) for a in params["TransactItems"]]
+    index = params.get("IndexName")
+    return [params["TableName"].rsplit("-", 1)[-1] + (f" {index}" if index else "")]
 
 
 def _read_units(operation: str, params: Mapping[str, Any], parsed: Mapping[str, Any]) -> float:

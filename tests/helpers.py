@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -556,6 +559,48 @@ def solved_at(api_url: str) -> str:
         body = json.loads(r.read())
     assert body["required"], body
     return solve_challenge(body["challenge"])
+
+
+# --- a third party on loopback ----------------------------------------------------------------
+
+
+@contextmanager
+def loopback_http(
+    answer: Callable[[str, dict[str, str]], tuple[int, bytes]],
+    pace: Callable[[], float] = lambda: 0.0,
+) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1, in a thread, answering each GET with `answer(path, headers)`
+    (status, body; headers lower-cased); its base URL. Stands in for the breached-password
+    range API (R-ABUSE-2) in its tests and in make bench, so nothing leaves the machine. With
+    `pace()` > 0 the body goes in 8 pieces that many seconds apart (a slow server)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, payload = answer(self.path, {k.lower(): v for k, v in self.headers.items()})
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            delay = pace()
+            if not delay:
+                self.wfile.write(payload)
+                return
+            step = max(1, len(payload) // 8)
+            for start in range(0, len(payload), step):
+                self.wfile.write(payload[start : start + step])
+                self.wfile.flush()
+                time.sleep(delay)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- SES's feedback (R-MAIL-*) -----------------------------------------------------------------

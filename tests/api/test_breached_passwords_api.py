@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -24,6 +22,7 @@ from tests.helpers import (
     USER,
     assert_error,
     last_code,
+    loopback_http,
     post,
     put,
     recovery_code,
@@ -70,43 +69,20 @@ class RangeServer:
 def range_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[RangeServer]:
     state = RangeServer()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-            time.sleep(state.delay)
-            payload = state.body(self.path.rsplit("/", 1)[-1]).encode()
-            self.send_response(state.status)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if not state.trickle:
-                self.wfile.write(payload)
-                return
-            step = max(1, len(payload) // 8)
-            for start in range(0, len(payload), step):
-                self.wfile.write(payload[start : start + step])
-                self.wfile.flush()
-                time.sleep(state.trickle)
+    def answer(path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+        state.requests.append((path, headers))
+        time.sleep(state.delay)
+        return state.status, state.body(path.rsplit("/", 1)[-1]).encode()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    on = replace(
-        services().settings,
-        breached_password_check=True,
-        hibp_api_url=state.url,
-        hibp_timeout_seconds=0.2,
-    )
-    monkeypatch.setattr(services(), "settings", on)
-    try:
+    with loopback_http(answer, pace=lambda: state.trickle) as state.url:
+        on = replace(
+            services().settings,
+            breached_password_check=True,
+            hibp_api_url=state.url,
+            hibp_timeout_seconds=0.2,
+        )
+        monkeypatch.setattr(services(), "settings", on)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
