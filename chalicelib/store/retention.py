@@ -24,12 +24,6 @@ log = logging.getLogger(__name__)
 _CURSOR = "RETENTION#"
 
 
-def _event_of(at_event: str) -> str:
-    """The kind, from the sort key `<at>#<event>#<suffix>` (chalicelib/store/audit.py)."""
-    parts = at_event.split("#")
-    return parts[1] if len(parts) == 3 else ""
-
-
 class DynamoRetentionStore:
     def cursor(self, rule: str) -> str | None:
         with dynamodb_unavailable():

@@ -372,4 +372,7 @@ def test_an_address_that_bounced_is_refused_at_the_check_and_at_the_code_request
     page.get_by_role("button", name="Solicitar código de seguridad").click()
     message = expect_field_error(page, "email")
     assert "rechazado definitivamente o marcado como no deseado" in message, message
-    assert_accessible(page, "registration, undeliverable address")
+    assert_accessible(page, "registration, undeliverable address, desktop")
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert_accessible(page, "registration, undeliverable address, 375 px")
+    no_horizontal_scroll(page)
